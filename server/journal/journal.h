@@ -1,0 +1,98 @@
+// Journal: the durable, ordered log of every accepted input (JournalRecord,
+// proto/journal.proto) in segment files under a data directory.
+//
+// Append is called by the sequencer in sequence order and never blocks on
+// disk: it frames the record (length + CRC32C), assigns its position, queues
+// it, and returns. A dedicated writer thread writes queued records and, for
+// kFsync, covers every record that arrived meanwhile with one fdatasync
+// (group commit); then it calls each record's `durable` callback, in
+// sequence order, on the writer thread, holding no journal lock (so a
+// callback may call Append). kAsync calls back after write() and syncs once a
+// second; kNone keeps nothing on disk and calls back at once (records stay
+// readable from memory for the life of the process).
+//
+// After a failed write or sync the journal is failed: that record's and every
+// later record's callback gets the error, and Append fails at once. It never
+// reports durable what is not.
+//
+// Open() locks the directory, checks each segment's header against the
+// fingerprint (refusing a mismatch unless options.fresh), and makes the
+// records available to Replay(), which must run before the first Append.
+// Thread-safe.
+#ifndef NSW_SERVER_JOURNAL_JOURNAL_H_
+#define NSW_SERVER_JOURNAL_JOURNAL_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "proto/journal.pb.h"
+#include "proto/status.h"
+#include "server/journal/env.h"
+
+namespace spdlog { class logger; }
+
+namespace nsw {
+
+enum class Durability { kFsync, kAsync, kNone };
+
+struct JournalOptions {
+  std::string dir = "./nsw-data";          // --data-dir
+  Durability durability = Durability::kFsync;  // --durability
+  uint64_t segment_size = 64ull << 20;     // --segment-size: rotate past this
+  bool fresh = false;                      // --fresh: delete old segments first
+};
+
+// Where a record lives: segment number in the high 24 bits, byte offset of
+// its frame in the low 40. Assigned by Append, stable forever.
+using JournalPosition = uint64_t;
+
+class Journal {
+ public:
+  using DurableCallback = std::function<void(const Status&)>;
+
+  static Status Open(Env* env, const JournalOptions& options, const Fingerprint& fingerprint,
+                     spdlog::logger* log, std::unique_ptr<Journal>* out);
+  virtual ~Journal() = default;
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // Calls `apply` for every recovered record in sequence order. A torn tail
+  // (damage after the last point that could have been acknowledged, in the
+  // final segment) is cut off with a warning; damage elsewhere returns
+  // Corruption naming file, offset and reason, and nothing is modified.
+  virtual Status Replay(const std::function<void(const JournalRecord&, JournalPosition)>& apply) = 0;
+  // The last sequence number recovered by Replay (0 for an empty journal).
+  virtual uint64_t last_sequence() const = 0;
+
+  // Queues `record` (its sequence must be last + 1) and returns its position.
+  // `durable` runs once per the durability mode (see the file comment).
+  virtual Status Append(const JournalRecord& record, JournalPosition* position,
+                        DurableCallback durable) = 0;
+
+  // Reads back a record by position (recovered or appended; for an appended
+  // one, possibly before it is durable).
+  virtual Status Read(JournalPosition position, JournalRecord* record) = 0;
+
+  // False once a write or sync has failed.
+  virtual bool healthy() const = 0;
+  // Stops the writer after flushing (and syncing) everything queued.
+  virtual void Close() = 0;
+
+  // Figures for /metrics: syncs done, records they covered, sync latency.
+  struct Counters {
+    uint64_t records = 0;
+    uint64_t bytes = 0;
+    uint64_t syncs = 0;
+    uint64_t sync_micros_total = 0;
+  };
+  virtual Counters counters() const = 0;
+
+ protected:
+  Journal() = default;
+};
+
+}  // namespace nsw
+
+#endif  // NSW_SERVER_JOURNAL_JOURNAL_H_
