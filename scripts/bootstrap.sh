@@ -13,7 +13,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libboost1.81-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev libssl-dev libcli11-dev prometheus-cpp-dev
-  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev zlib1g-dev
   clang-14 libclang-rt-14-dev curl procps
 )
 for arg in "$@"; do
