@@ -1,0 +1,306 @@
+// PosixEnv: the real Env over POSIX system calls. Every descriptor is opened
+// with O_CLOEXEC (the server never leaks journal files into children); writes
+// loop over EINTR and short writes; Sync is fdatasync (the journal only needs
+// its data and the file size durable); directory entries are made durable by
+// fsync of the directory; the data-directory lock is flock(LOCK_EX|LOCK_NB),
+// released when the descriptor closes. Errors carry the path and strerror.
+// Thread-safe: the Env holds no state; each file object is used by one thread
+// at a time except PosixRandomAccessFile, whose pread is safe concurrently.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "server/journal/env.h"
+
+namespace nsw {
+namespace {
+
+Status PosixError(const std::string& what, const std::string& path, int err) {
+  return Status::IoError(what + " " + path + ": " + std::strerror(err));
+}
+
+Status WriteAll(int fd, const std::string& path, std::string_view data) {
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return PosixError("write", path, errno);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  return Status::OK();
+}
+
+class PosixWritableFile final : public WritableFile {
+ public:
+  PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixWritableFile() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  Status Append(std::string_view data) override {
+    if (fd_ < 0) return Status::FailedPrecondition("append to closed file " + path_);
+    return WriteAll(fd_, path_, data);
+  }
+
+  Status Sync() override {
+    if (fd_ < 0) return Status::FailedPrecondition("sync of closed file " + path_);
+    while (::fdatasync(fd_) != 0) {
+      if (errno != EINTR) return PosixError("fdatasync", path_, errno);
+    }
+    return Status::OK();
+  }
+
+  Status Close() override {
+    if (fd_ < 0) return Status::OK();
+    int fd = fd_;
+    fd_ = -1;
+    // close() is not retried on EINTR: on Linux the descriptor is gone anyway.
+    if (::close(fd) != 0 && errno != EINTR) return PosixError("close", path_, errno);
+    return Status::OK();
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
+class PosixRandomAccessFile final : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixRandomAccessFile() override { ::close(fd_); }
+
+  Status Read(uint64_t offset, size_t n, std::string* out) const override {
+    out->resize(n);
+    size_t got = 0;
+    while (got < n) {
+      ssize_t r = ::pread(fd_, out->data() + got, n - got, static_cast<off_t>(offset + got));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        out->clear();
+        return PosixError("pread", path_, errno);
+      }
+      if (r == 0) break;  // end of file
+      got += static_cast<size_t>(r);
+    }
+    out->resize(got);
+    return Status::OK();
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
+class PosixFileLock final : public FileLock {
+ public:
+  explicit PosixFileLock(int fd) : fd_(fd) {}
+  ~PosixFileLock() override {
+    ::flock(fd_, LOCK_UN);
+    ::close(fd_);
+  }
+
+ private:
+  int fd_;
+};
+
+int64_t ClockMicros(clockid_t clock) {
+  struct timespec ts;
+  ::clock_gettime(clock, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+class PosixEnv final : public Env {
+ public:
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
+    return OpenWritable(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, out);
+  }
+
+  Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
+    return OpenWritable(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, out);
+  }
+
+  Status NewRandomAccessFile(const std::string& path,
+                             std::unique_ptr<RandomAccessFile>* out) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return OpenError(path, errno);
+    *out = std::make_unique<PosixRandomAccessFile>(path, fd);
+    return Status::OK();
+  }
+
+  Status ReadFileToString(const std::string& path, std::string* out) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return OpenError(path, errno);
+    out->clear();
+    char buf[64 * 1024];
+    for (;;) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        int err = errno;
+        ::close(fd);
+        return PosixError("read", path, err);
+      }
+      if (n == 0) break;
+      out->append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return Status::OK();
+  }
+
+  Status WriteFileAtomically(const std::string& path, std::string_view data, int mode) override {
+    // The temporary name is fixed per target: a stale one from a crash is
+    // simply truncated and reused. O_EXCL is not used for the same reason.
+    std::string tmp = path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0) return OpenError(tmp, errno);
+    // The mode argument of open() is filtered by the umask and ignored for an
+    // existing file; fchmod makes the result exactly `mode`.
+    Status s;
+    if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) s = PosixError("fchmod", tmp, errno);
+    if (s.ok()) s = WriteAll(fd, tmp, data);
+    if (s.ok()) {
+      while (::fsync(fd) != 0) {
+        if (errno != EINTR) {
+          s = PosixError("fsync", tmp, errno);
+          break;
+        }
+      }
+    }
+    if (::close(fd) != 0 && s.ok() && errno != EINTR) s = PosixError("close", tmp, errno);
+    if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = PosixError("rename to " + path, tmp, errno);
+    if (!s.ok()) {
+      ::unlink(tmp.c_str());
+      return s;
+    }
+    return SyncDir(DirName(path));
+  }
+
+  bool FileExists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
+
+  Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
+    names->clear();
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return OpenError(dir, errno);
+    for (;;) {
+      errno = 0;
+      struct dirent* e = ::readdir(d);
+      if (e == nullptr) {
+        int err = errno;
+        ::closedir(d);
+        if (err != 0) return PosixError("readdir", dir, err);
+        break;
+      }
+      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+      names->emplace_back(e->d_name);
+    }
+    std::sort(names->begin(), names->end());
+    return Status::OK();
+  }
+
+  Status GetFileSize(const std::string& path, uint64_t* size) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return OpenError(path, errno);
+    *size = static_cast<uint64_t>(st.st_size);
+    return Status::OK();
+  }
+
+  Status GetFileMode(const std::string& path, int* mode) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return OpenError(path, errno);
+    *mode = static_cast<int>(st.st_mode & 07777);
+    return Status::OK();
+  }
+
+  Status TruncateFile(const std::string& path, uint64_t size) override {
+    if (::truncate(path.c_str(), static_cast<off_t>(size)) != 0) return PosixError("truncate", path, errno);
+    return Status::OK();
+  }
+
+  Status RemoveFile(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0) return PosixError("unlink", path, errno);
+    return Status::OK();
+  }
+
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) return PosixError("rename to " + to, from, errno);
+    return Status::OK();
+  }
+
+  Status CreateDirIfMissing(const std::string& dir) override {
+    if (::mkdir(dir.c_str(), 0755) == 0) return Status::OK();
+    if (errno != EEXIST) return PosixError("mkdir", dir, errno);
+    struct stat st;
+    if (::stat(dir.c_str(), &st) != 0) return PosixError("stat", dir, errno);
+    if (!S_ISDIR(st.st_mode)) return Status::IoError(dir + " exists and is not a directory");
+    return Status::OK();
+  }
+
+  Status SyncDir(const std::string& dir) override {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return OpenError(dir, errno);
+    Status s;
+    while (::fsync(fd) != 0) {
+      if (errno != EINTR) {
+        s = PosixError("fsync of directory", dir, errno);
+        break;
+      }
+    }
+    ::close(fd);
+    return s;
+  }
+
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return OpenError(path, errno);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      int err = errno;
+      ::close(fd);
+      if (err == EWOULDBLOCK) {
+        return Status::Unavailable(path + " is locked: another process (an nsw-server?) is using this directory");
+      }
+      return PosixError("flock", path, err);
+    }
+    *lock = std::make_unique<PosixFileLock>(fd);
+    return Status::OK();
+  }
+
+  int64_t NowMicros() override { return ClockMicros(CLOCK_REALTIME); }
+  int64_t MonotonicMicros() override { return ClockMicros(CLOCK_MONOTONIC); }
+
+ private:
+  static Status OpenError(const std::string& path, int err) {
+    if (err == ENOENT) return Status::NotFound(path + ": " + std::strerror(err));
+    return PosixError("open", path, err);
+  }
+
+  static Status OpenWritable(const std::string& path, int flags, std::unique_ptr<WritableFile>* out) {
+    int fd = ::open(path.c_str(), flags, 0644);
+    if (fd < 0) return OpenError(path, errno);
+    *out = std::make_unique<PosixWritableFile>(path, fd);
+    return Status::OK();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Env> NewPosixEnv() { return std::make_unique<PosixEnv>(); }
+
+}  // namespace nsw
