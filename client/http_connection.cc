@@ -195,6 +195,7 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
 
   const Url& url() const { return url_; }
   const ConnectionOptions& options() const { return options_; }
+  net::io_context& io_context() const { return io_; }
   uint64_t connects() const { return connects_; }
   uint64_t requests() const { return requests_; }
 
@@ -507,6 +508,7 @@ void HttpConnection::Close() { impl_->Close(); }
 bool HttpConnection::is_open() const { return impl_->is_open(); }
 const Url& HttpConnection::url() const { return impl_->url(); }
 const ConnectionOptions& HttpConnection::options() const { return impl_->options(); }
+net::io_context& HttpConnection::io_context() const { return impl_->io_context(); }
 uint64_t HttpConnection::connects() const { return impl_->connects(); }
 uint64_t HttpConnection::requests() const { return impl_->requests(); }
 

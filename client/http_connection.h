@@ -173,6 +173,8 @@ class HttpConnection {
 
   const Url& url() const;
   const ConnectionOptions& options() const;
+  // The io_context everything runs on (layers above post through it).
+  boost::asio::io_context& io_context() const;
   // Transport connections established so far (keep-alive reuse shows as
   // connects() << requests()).
   uint64_t connects() const;

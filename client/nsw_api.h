@@ -101,7 +101,8 @@ class NswApi {
   using ClockCallback = Callback<ClockReply>;
 
   // `connection` and `signer` must outlive the NswApi; all three live on
-  // the same io_context thread.
+  // the same io_context thread. Destroying an NswApi with a call in flight
+  // is allowed: that call's `done` is then never run.
   NswApi(HttpConnection* connection, auth::Signer* signer, ApiOptions options = {});
   ~NswApi();
   NswApi(const NswApi&) = delete;
@@ -125,7 +126,7 @@ class NswApi {
 
  private:
   class Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared with the connection's pending callback
 };
 
 // Blocking calls over one keep-alive connection and a private io_context.

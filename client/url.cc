@@ -47,7 +47,9 @@ std::string Url::host_header() const {
 std::string Url::ToString() const { return scheme + "://" + host_header() + target; }
 
 Status ParseUrl(std::string_view text, Url* out) {
-  const std::string quoted = "'" + std::string(text.substr(0, 200)) + "'";
+  std::string quoted(1, '\'');
+  quoted.append(text.substr(0, 200));
+  quoted.push_back('\'');
   for (char c : text) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
       return Status::InvalidArgument("URL " + quoted + " contains whitespace or a control character");
