@@ -15,6 +15,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include "client/fake_nsw.h"
 #include "client/loopback_server.h"
 
 namespace nsw::client {
@@ -23,80 +24,16 @@ namespace {
 using nsw::testing::LoopbackRequest;
 using nsw::testing::LoopbackResponse;
 using nsw::testing::LoopbackServer;
+using nsw::testing::FakeNsw;
+using nsw::testing::JsonReply;
+using nsw::testing::NowSeconds;
+using nsw::testing::ProtoReply;
+using nsw::testing::Seen;
 
 auth::Key TestMaster() {
   auth::Key key;
   for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(0xa0 + i);
   return key;
-}
-
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-// What the fake server concluded about one request.
-struct Seen {
-  auth::AuthVerdict verdict;
-  std::string principal;
-};
-
-// Verifies like the real server would, then hands the request to `route`.
-class FakeNsw {
- public:
-  using Route = std::function<LoopbackResponse(const LoopbackRequest&)>;
-
-  FakeNsw(boost::asio::io_context& io, auth::Verifier verifier)
-      : verifier_(std::move(verifier)), server_(io, [this](const LoopbackRequest& r) { return Handle(r); }) {}
-
-  LoopbackResponse Handle(const LoopbackRequest& req) {
-    Seen seen;
-    auth::PendingAuth pending;
-    seen.verdict = verifier_.CheckHeaders(req.header("authorization"), req.header("x-nsw-enterprise"), NowSeconds(),
-                                          &pending);
-    if (seen.verdict.ok()) {
-      std::string ct = req.header("content-type");
-      std::string host = req.header("host");
-      auth::RequestParts parts{req.method, req.target, host, ct, req.body};
-      seen.verdict = verifier_.CheckSignature(pending, parts);
-      seen.principal = pending.principal();
-    }
-    seen_.push_back(seen);
-    if (!seen.verdict.ok()) {
-      Error error;
-      error.set_code(std::string(auth::AuthCodeName(seen.verdict.code)));
-      error.set_message(seen.verdict.message);
-      error.set_request_id("rid-401");
-      LoopbackResponse resp;
-      resp.status = 401;
-      resp.reason = "Unauthorized";
-      resp.headers.push_back({"Content-Type", "application/x-protobuf"});
-      resp.body = error.SerializeAsString();
-      return resp;
-    }
-    return route_(req);
-  }
-
-  auth::Verifier verifier_;
-  LoopbackServer server_;
-  Route route_;
-  std::vector<Seen> seen_;
-};
-
-LoopbackResponse ProtoReply(int status, const google::protobuf::Message& m) {
-  LoopbackResponse resp;
-  resp.status = status;
-  resp.headers.push_back({"Content-Type", "application/x-protobuf"});
-  resp.headers.push_back({"X-Request-Id", "rid-" + std::to_string(status)});
-  resp.body = m.SerializeAsString();
-  return resp;
-}
-
-LoopbackResponse JsonReply(int status, const google::protobuf::Message& m) {
-  LoopbackResponse resp;
-  resp.status = status;
-  resp.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
-  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(m, &resp.body).ok());
-  return resp;
 }
 
 class NswApiTest : public ::testing::Test {
