@@ -1,0 +1,40 @@
+// Request ids; see request_id.h.
+#include "server/http/request_id.h"
+
+#include <cstdio>
+#include <random>
+
+namespace nsw::http {
+
+RequestIds::RequestIds() {
+  std::random_device device;
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%08x", static_cast<unsigned>(device()));
+  prefix_ = buffer;
+}
+
+std::string RequestIds::Next() {
+  uint64_t n = next_.fetch_add(1, std::memory_order_relaxed);
+  std::string id;
+  id.reserve(prefix_.size() + 21);
+  id += prefix_;
+  id += '-';
+  id += std::to_string(n);
+  return id;
+}
+
+std::string RequestIds::For(std::string_view incoming) {
+  if (IsAcceptable(incoming)) return std::string(incoming);
+  return Next();
+}
+
+bool RequestIds::IsAcceptable(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    // Visible ASCII only, and nothing that would confuse a log or CSV reader.
+    if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == ',') return false;
+  }
+  return true;
+}
+
+}  // namespace nsw::http

@@ -1,0 +1,344 @@
+// The connection coroutine; see session.h and http_server.h. One coroutine
+// per connection owns the stream, its read buffer and every request's
+// parser; it runs only on its worker's io thread, so nothing in it is
+// shared except the SessionEnv counters.
+#include "server/http/session.h"
+
+#include <spdlog/logger.h>
+
+#include <array>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "server/http/router.h"
+
+namespace nsw::http {
+namespace {
+
+namespace beast = boost::beast;
+using TcpStream = beast::basic_stream<net::ip::tcp, Executor, beast::unlimited_rate_policy>;
+using TlsStream = beast::ssl_stream<TcpStream>;
+template <typename T>
+using Awaitable = net::awaitable<T, Executor>;
+using UseAwaitable = net::use_awaitable_t<Executor>;
+
+template <typename Stream>
+constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
+// Errors stay error_code values: every async call completes as a tuple.
+inline auto Tuple() { return net::as_tuple(UseAwaitable{}); }
+
+constexpr size_t kFirstReadBytes = 4096;
+// How long a closing connection keeps reading what the peer still sends
+// (a refused body), so that our answer is not destroyed by a TCP reset.
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr std::chrono::seconds kTlsShutdownTime{1};
+
+std::chrono::microseconds Micros(int64_t us) { return std::chrono::microseconds(us); }
+
+int64_t UnixMicros(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+// The answer to a request that could not be read whole. False: nothing to
+// answer (the peer left, or its time ran out), just close.
+bool ClassifyReadError(const beast::error_code& ec, const HttpServerOptions& options, bhttp::status* status,
+                       std::string_view* code, std::string* message) {
+  if (ec == bhttp::error::header_limit) {
+    *status = bhttp::status::request_header_fields_too_large;
+    *code = "headers_too_large";
+    *message = "the request header exceeds " + std::to_string(options.max_header) + " bytes (--max-header)";
+    return true;
+  }
+  if (ec == bhttp::error::body_limit) {
+    *status = bhttp::status::payload_too_large;
+    *code = "body_too_large";
+    *message = "the request body exceeds " + std::to_string(options.max_body) + " bytes (--max-body)";
+    return true;
+  }
+  if (ec.category() != bhttp::make_error_code(bhttp::error::bad_method).category()) return false;
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == bhttp::error::need_more ||
+      ec == bhttp::error::short_read || ec == bhttp::error::stale_parser) {
+    return false;
+  }
+  *status = bhttp::status::bad_request;
+  *code = "bad_request";
+  *message = "the request is not valid HTTP/1.1: " + ec.message();
+  return true;
+}
+
+bool ExpectsContinue(const Request& request) {
+  return request.version() >= 11 && beast::iequals(request[bhttp::field::expect], "100-continue");
+}
+
+// Runs Router::Dispatch and resumes with its response on this io thread.
+Awaitable<Response> DispatchAsync(Router& router, const Exchange& exchange, const Request& request) {
+  Executor executor = co_await net::this_coro::executor;
+  UseAwaitable token;
+  co_return co_await net::async_initiate<UseAwaitable, void(Response)>(
+      [&router, &exchange, &request, executor](auto handler) {
+        // Router callbacks are std::functions (copyable); the handler is not.
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        router.Dispatch(
+            exchange, request, [executor](std::function<void()> fn) { net::post(executor, std::move(fn)); },
+            [shared](Response response) { (*shared)(std::move(response)); });
+      },
+      token);
+}
+
+template <typename Stream>
+Stream MakeStream(Socket socket, SessionEnv* env) {
+  if constexpr (kIsTls<Stream>) {
+    return Stream(std::move(socket), *env->tls);
+  } else {
+    return Stream(std::move(socket));
+  }
+}
+
+// shutdown(send), then, when the peer may still be sending, read and drop
+// what it sends for a short while before closing.
+template <typename Stream>
+Awaitable<void> Close(Stream& stream, bool linger, const HttpServerOptions& options) {
+  auto& tcp = beast::get_lowest_layer(stream);
+  if constexpr (kIsTls<Stream>) {
+    tcp.expires_after(kTlsShutdownTime);
+    co_await stream.async_shutdown(Tuple());
+  }
+  beast::error_code ec;
+  tcp.socket().shutdown(net::socket_base::shutdown_send, ec);
+  if (linger && !ec) {
+    tcp.expires_after(kLingerTime);
+    std::array<char, 4096> scratch;
+    uint64_t dropped = 0;
+    for (;;) {
+      auto [read_ec, n] = co_await tcp.async_read_some(net::buffer(scratch), Tuple());
+      dropped += n;
+      if (read_ec || dropped > options.max_body + 65536) break;
+    }
+  }
+  tcp.close();
+}
+
+class Counted {
+ public:
+  explicit Counted(std::atomic<int64_t>* counter) : counter_(counter) {}
+  ~Counted() { counter_->fetch_sub(1, std::memory_order_acq_rel); }
+  Counted(const Counted&) = delete;
+  Counted& operator=(const Counted&) = delete;
+
+ private:
+  std::atomic<int64_t>* counter_;
+};
+
+class Registered {
+ public:
+  Registered(Worker* worker, Worker::Slot* slot) : worker_(worker) {
+    worker_->sessions.push_front(slot);
+    it_ = worker_->sessions.begin();
+  }
+  ~Registered() { worker_->sessions.erase(it_); }
+  Registered(const Registered&) = delete;
+  Registered& operator=(const Registered&) = delete;
+
+ private:
+  Worker* worker_;
+  std::list<Worker::Slot*>::iterator it_;
+};
+
+class InflightReservation {
+ public:
+  explicit InflightReservation(std::atomic<uint64_t>* total) : total_(total) {}
+  ~InflightReservation() { Release(); }
+  InflightReservation(const InflightReservation&) = delete;
+  InflightReservation& operator=(const InflightReservation&) = delete;
+  // False (nothing reserved) when `bytes` would take the total past `limit`.
+  bool Reserve(uint64_t bytes, uint64_t limit) {
+    uint64_t before = total_->fetch_add(bytes, std::memory_order_acq_rel);
+    if (before + bytes > limit && before > 0) {
+      total_->fetch_sub(bytes, std::memory_order_acq_rel);
+      return false;
+    }
+    bytes_ = bytes;
+    return true;
+  }
+  void Release() {
+    if (bytes_) total_->fetch_sub(bytes_, std::memory_order_acq_rel);
+    bytes_ = 0;
+  }
+
+ private:
+  std::atomic<uint64_t>* total_;
+  uint64_t bytes_ = 0;
+};
+
+template <typename Stream>
+Awaitable<void> Serve(Socket socket, SessionEnv* env, Worker* worker, std::string peer, bool over_limit) {
+  Counted counted(over_limit ? &env->refusing_connections : &env->open_connections);
+  const HttpServerOptions& options = *env->options;
+  Router& router = *env->router;
+  Stream stream = MakeStream<Stream>(std::move(socket), env);
+  auto& tcp = beast::get_lowest_layer(stream);
+  Worker::Slot slot;
+  slot.cancel = [&tcp] { tcp.cancel(); };
+  Registered registered(worker, &slot);
+  beast::flat_buffer buffer;
+  const auto read_timeout = Micros(options.read_timeout_us);
+
+  if constexpr (kIsTls<Stream>) {
+    tcp.expires_after(read_timeout);
+    auto [ec, used] = co_await stream.async_handshake(net::ssl::stream_base::server, buffer.data(), Tuple());
+    if (ec) {
+      env->log->debug("{}: TLS handshake failed: {}", peer, ec.message());
+      co_return;
+    }
+    buffer.consume(used);
+  }
+
+  bool first = true;
+  bool linger = false;
+  for (;;) {
+    // Between requests the connection is idle: Drain may close it, and the
+    // idle timeout applies until the next request's first byte.
+    if (buffer.size() == 0) {
+      if (worker->draining) break;
+      slot.idle = true;
+      tcp.expires_after(first ? read_timeout : Micros(options.idle_timeout_us));
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), Tuple());
+      slot.idle = false;
+      if (ec) break;
+      buffer.commit(n);
+    }
+    first = false;
+    const auto started_wall = std::chrono::system_clock::now();
+    const auto started = std::chrono::steady_clock::now();
+
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(options.max_header);
+    parser.body_limit(options.max_body);
+    tcp.expires_after(read_timeout);
+    auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, Tuple());
+
+    Request& request = parser.get();
+    Response response;
+    Exchange exchange;
+    InflightReservation reservation(&env->inflight_bytes);
+    bool keep_alive = false;
+    bhttp::status error_status = bhttp::status::bad_request;
+    std::string_view error_code;
+    std::string error_message;
+    if (header_ec) {
+      if (!ClassifyReadError(header_ec, options, &error_status, &error_code, &error_message)) break;
+      response = router.Refuse(&request, error_status, error_code, error_message);
+      linger = true;
+    } else {
+      keep_alive = request.keep_alive();
+      const bool has_body = parser.content_length() ? *parser.content_length() > 0 : parser.chunked();
+      bool answered = false;
+      if (over_limit) {
+        response = router.Refuse(&request, bhttp::status::service_unavailable, "too_many_connections",
+                                 "the server is at its connection limit (--max-connections " +
+                                     std::to_string(options.max_connections) + ")");
+        keep_alive = false;
+        linger = has_body;
+        answered = true;
+      } else if (!router.Prepare(request, has_body, &exchange, &response)) {
+        answered = true;
+      } else if (has_body &&
+                 !reservation.Reserve(parser.content_length().value_or(options.max_body),
+                                      options.max_inflight_bytes)) {
+        response = router.Refuse(&request, bhttp::status::service_unavailable, "overloaded",
+                                 "too many request bytes in flight (--max-inflight-bytes); retry later");
+        answered = true;
+      }
+      if (answered && has_body && !parser.is_done()) {
+        // The body stays unread: this connection cannot carry another request.
+        keep_alive = false;
+        linger = true;
+      }
+      if (!answered && has_body && !parser.is_done()) {
+        if (ExpectsContinue(request)) {
+          bhttp::response<bhttp::empty_body> proceed{bhttp::status::continue_, request.version()};
+          tcp.expires_after(read_timeout);
+          auto [continue_ec, continue_bytes] = co_await bhttp::async_write(stream, proceed, Tuple());
+          if (continue_ec) break;
+        }
+        tcp.expires_after(read_timeout);
+        auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, Tuple());
+        if (body_ec) {
+          if (!ClassifyReadError(body_ec, options, &error_status, &error_code, &error_message)) break;
+          response = router.Refuse(&request, error_status, error_code, error_message);
+          keep_alive = false;
+          linger = true;
+          answered = true;
+        }
+      }
+      if (!answered) response = co_await DispatchAsync(router, exchange, request);
+    }
+
+    response.version(header_ec || request.version() == 0 ? 11 : request.version());
+    keep_alive = keep_alive && !worker->draining;
+    response.keep_alive(keep_alive);
+    tcp.expires_after(read_timeout);
+    auto [write_ec, written] = co_await bhttp::async_write(stream, response, Tuple());
+    reservation.Release();
+
+    if (!env->observers->empty()) {
+      CompletedRequest done;
+      done.started_unix_micros = UnixMicros(started_wall);
+      done.duration_micros =
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+      done.request_id = response[kRequestIdHeader];
+      done.peer = peer;
+      std::string_view method = request.method_string();
+      std::string_view target = request.target();
+      done.method = method.empty() ? std::string_view("-") : method;
+      done.target = target.empty() ? std::string_view("-") : target;
+      done.route = exchange.route;
+      done.status = static_cast<int>(response.result_int());
+      done.response_bytes = written;
+      done.request_body_bytes = request.body().size();
+      for (RequestObserver* observer : *env->observers) observer->OnRequest(done);
+    }
+    if (write_ec || !keep_alive) break;
+  }
+  co_await Close(stream, linger, options);
+}
+
+}  // namespace
+
+void SpawnSession(SessionEnv* env, Worker* worker, Socket socket, bool over_limit) {
+  beast::error_code ec;
+  auto endpoint = socket.remote_endpoint(ec);
+  std::string peer = ec ? std::string("-") : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  auto on_exit = [log = env->log](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      log->error("connection ended by an exception: {}", x.what());
+    }
+  };
+  if (env->tls) {
+    net::co_spawn(worker->io, Serve<TlsStream>(std::move(socket), env, worker, std::move(peer), over_limit), on_exit);
+  } else {
+    net::co_spawn(worker->io, Serve<TcpStream>(std::move(socket), env, worker, std::move(peer), over_limit), on_exit);
+  }
+}
+
+}  // namespace nsw::http

@@ -1,0 +1,78 @@
+// Connection sessions of HttpServer (internal to server/http): what a
+// session needs from the server (SessionEnv, shared by every thread) and
+// from its own io thread (Worker, touched only on that thread), and
+// SpawnSession, which starts the coroutine that owns one accepted
+// connection until it closes. A session is plain HTTP or, when the env has a
+// TLS context, HTTPS; the request loop is the same template for both.
+#ifndef NSW_SERVER_HTTP_SESSION_H_
+#define NSW_SERVER_HTTP_SESSION_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "server/http/http_server.h"
+#include "server/http/observer.h"
+
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
+
+namespace spdlog {
+class logger;
+}  // namespace spdlog
+
+namespace nsw::http {
+
+class Router;
+
+namespace net = boost::asio;
+using Executor = net::io_context::executor_type;
+using Socket = net::basic_stream_socket<net::ip::tcp, Executor>;
+
+// Server-wide state every session reads; the counters are atomics.
+struct SessionEnv {
+  Router* router = nullptr;
+  const HttpServerOptions* options = nullptr;
+  spdlog::logger* log = nullptr;
+  const std::vector<RequestObserver*>* observers = nullptr;
+  net::ssl::context* tls = nullptr;             // null: plain HTTP
+  std::atomic<int64_t> open_connections{0};     // sessions serving requests
+  std::atomic<int64_t> refusing_connections{0}; // sessions answering the limit's 503
+  std::atomic<uint64_t> refused_connections{0};
+  std::atomic<uint64_t> inflight_bytes{0};
+};
+
+// One io thread's sessions. Only that thread touches a Worker (Drain posts
+// to it), so nothing here is synchronized.
+struct Worker {
+  // What Drain needs from a session: whether it is waiting for its next
+  // request, and how to stop that wait.
+  struct Slot {
+    bool idle = false;
+    std::function<void()> cancel;
+  };
+
+  Worker() : io(1) {}
+  bool draining = false;
+  std::list<Slot*> sessions;
+  // Last, so it is destroyed first: suspended session frames that it
+  // destroys still unregister from `sessions`.
+  net::io_context io;
+};
+
+// Starts the session coroutine for `socket` on worker->io. The caller has
+// already counted it in env->open_connections (or, with `over_limit`, in
+// env->refusing_connections: the session then answers its first request 503
+// and closes); the session uncounts itself when it ends.
+void SpawnSession(SessionEnv* env, Worker* worker, Socket socket, bool over_limit);
+
+}  // namespace nsw::http
+
+#endif  // NSW_SERVER_HTTP_SESSION_H_
