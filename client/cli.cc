@@ -138,7 +138,7 @@ void PrintStats(std::FILE* out, const Stats& s, bool procedures) {
   }
 }
 
-void PrintCatalog(std::FILE* out, const nsw::Catalog& c) {
+void PrintCatalog(std::FILE* out, const nsw::CatalogProto& c) {
   std::fprintf(out, "catalog %s: %d ministries, %d procedures\n\n", c.name().c_str(), c.ministries_size(),
               c.procedures_size());
   std::fprintf(out, "%-8s %8s %-14s %s\n", "ministry", "officers", "calendar", "name");
@@ -415,7 +415,7 @@ int RunClientCli(int argc, char** argv, std::FILE* out, std::FILE* err) {
                     PrintDossier);
     }
     if (catalog->parsed()) {
-      nsw::Catalog reply;
+      nsw::CatalogProto reply;
       return Finish(out, err, client.GetCatalog(principal, &reply), reply, o.json, PrintCatalog);
     }
     if (stats->parsed()) {

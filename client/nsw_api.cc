@@ -248,7 +248,7 @@ class NswApi::Impl : public std::enable_shared_from_this<Impl> {
   std::string auth_value_;
   ApiResult result_;
   std::tuple<SubmitCallback, DossierCallback, CatalogCallback, StatsCallback, ClockCallback> callbacks_;
-  std::tuple<SubmitReply, Dossier, nsw::Catalog, Stats, ClockReply> replies_;
+  std::tuple<SubmitReply, Dossier, nsw::CatalogProto, Stats, ClockReply> replies_;
   bool busy_ = false;
   bool abandoned_ = false;
 };
@@ -288,7 +288,7 @@ void NswApi::Act(std::string_view enterprise, uint64_t id, DossierAction action,
 
 void NswApi::GetCatalog(std::string_view principal, CatalogCallback done) {
   impl_->target() = "/v1/catalog";
-  impl_->Call<nsw::Catalog>(principal, "GET", nullptr, std::move(done));
+  impl_->Call<nsw::CatalogProto>(principal, "GET", nullptr, std::move(done));
 }
 
 void NswApi::GetStats(std::string_view principal, StatsCallback done) {
@@ -364,7 +364,7 @@ ApiResult SyncNswClient::FindDossier(std::string_view enterprise, std::string_vi
 ApiResult SyncNswClient::Act(std::string_view enterprise, uint64_t id, DossierAction action, Dossier* reply) {
   return impl_->Run(reply, [&](auto cb) { impl_->api_.Act(enterprise, id, action, cb); });
 }
-ApiResult SyncNswClient::GetCatalog(std::string_view principal, nsw::Catalog* reply) {
+ApiResult SyncNswClient::GetCatalog(std::string_view principal, nsw::CatalogProto* reply) {
   return impl_->Run(reply, [&](auto cb) { impl_->api_.GetCatalog(principal, cb); });
 }
 ApiResult SyncNswClient::GetStats(std::string_view principal, Stats* reply) {

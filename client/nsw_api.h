@@ -9,7 +9,7 @@
 //   GetDossier  GET  /v1/dossiers/{id}                                      -> Dossier
 //   FindDossier GET  /v1/dossiers?client_ref=<percent-encoded ref>          -> Dossier
 //   Act         POST /v1/dossiers/{id}/payment|supplement|withdraw  (empty body, no Content-Type) -> Dossier
-//   GetCatalog  GET  /v1/catalog                                            -> Catalog
+//   GetCatalog  GET  /v1/catalog                                            -> CatalogProto
 //   GetStats    GET  /v1/stats                                              -> Stats
 //   AdminClock  POST /v1/admin/clock                    body ClockRequest -> ClockReply (signed as "admin")
 // Every request carries `Accept` with the chosen encoding; requests with a
@@ -96,7 +96,7 @@ class NswApi {
   using Callback = std::function<void(const ApiResult&, const Reply&)>;
   using SubmitCallback = Callback<SubmitReply>;
   using DossierCallback = Callback<Dossier>;
-  using CatalogCallback = Callback<nsw::Catalog>;
+  using CatalogCallback = Callback<nsw::CatalogProto>;
   using StatsCallback = Callback<Stats>;
   using ClockCallback = Callback<ClockReply>;
 
@@ -145,7 +145,7 @@ class SyncNswClient {
   ApiResult GetDossier(std::string_view enterprise, uint64_t id, Dossier* reply);
   ApiResult FindDossier(std::string_view enterprise, std::string_view client_ref, Dossier* reply);
   ApiResult Act(std::string_view enterprise, uint64_t id, DossierAction action, Dossier* reply);
-  ApiResult GetCatalog(std::string_view principal, nsw::Catalog* reply);
+  ApiResult GetCatalog(std::string_view principal, nsw::CatalogProto* reply);
   ApiResult GetStats(std::string_view principal, Stats* reply);
   ApiResult AdminClock(const ClockRequest& request, ClockReply* reply);
 

@@ -201,7 +201,7 @@ TEST_F(CliTest, ServerErrorsExitOneWithCodeAndMessage) {
 TEST_F(CliTest, StatsTableAndCatalog) {
   fake_->route_ = [](const LoopbackRequest& req) {
     if (req.target == "/v1/catalog") {
-      nsw::Catalog c;
+      nsw::CatalogProto c;
       c.set_name("default");
       Ministry* m = c.add_ministries();
       m->set_code("MOH");

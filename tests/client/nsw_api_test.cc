@@ -175,9 +175,9 @@ TEST_F(NswApiTest, PathsOfEveryCall) {
   ASSERT_TRUE(r.ok()) << r.Describe();
   EXPECT_EQ(Last().target, "/v1/dossiers?client_ref=run%201%2F%C3%A9%26x%3Dy");
 
-  nsw::Catalog catalog;
+  nsw::CatalogProto catalog;
   fake_->route_ = [](const LoopbackRequest&) {
-    nsw::Catalog c;
+    nsw::CatalogProto c;
     c.set_name("test");
     c.add_ministries()->set_code("MOIT");
     return ProtoReply(200, c);
@@ -335,7 +335,7 @@ TEST(SyncNswClientTest, BlockingCallsOverOneConnection) {
   FakeNsw fake(server_io, auth::Verifier::FromMaster(TestMaster()));
   fake.route_ = [](const LoopbackRequest& req) {
     if (req.target == "/v1/catalog") {
-      nsw::Catalog c;
+      nsw::CatalogProto c;
       c.set_name("sync");
       return ProtoReply(200, c);
     }
@@ -350,7 +350,7 @@ TEST(SyncNswClientTest, BlockingCallsOverOneConnection) {
   Url parsed;
   ASSERT_TRUE(ParseUrl(url, &parsed).ok());
   SyncNswClient client(parsed, auth::Signer::FromMaster(TestMaster()));
-  nsw::Catalog catalog;
+  nsw::CatalogProto catalog;
   ApiResult r = client.GetCatalog("admin", &catalog);
   EXPECT_TRUE(r.ok()) << r.Describe();
   EXPECT_EQ(catalog.name(), "sync");
