@@ -1,0 +1,44 @@
+// Trace generation: a realistic, deterministic stream of submissions for a
+// catalog. Enterprise activity is Zipf-skewed (exponent ~1: a few firms file
+// most dossiers), procedures follow the catalog's popularity weights and
+// payload-size distributions, and time follows Seasonality (office hours,
+// weekdays, month ends, the pre-Tết surge, holidays, growth) with a little
+// day-to-day noise. Generation streams: per-day counts come from the day
+// weights (largest-remainder rounding, so the total is exact), then each
+// day's timestamps are drawn from its own random stream and sorted, so
+// memory is one day of records and the output depends only on the options.
+#ifndef NSW_LOADGEN_TRACE_GEN_H_
+#define NSW_LOADGEN_TRACE_GEN_H_
+
+#include <cstdint>
+
+#include "loadgen/seasonality.h"
+#include "loadgen/trace_file.h"
+#include "proto/catalog.h"
+#include "proto/status.h"
+
+namespace nsw::loadgen {
+
+// 2020-01-01T00:00:00+07:00.
+inline constexpr int64_t kDefaultTraceStartUs = 1577811600LL * 1'000'000;
+
+struct GenOptions {
+  uint64_t dossiers = 3'000'000;          // --dossiers
+  uint32_t enterprises = 38'000;          // --enterprises
+  uint32_t days = 1826;                   // --days: five years
+  uint64_t seed = 1;                      // --seed
+  int64_t start_us = kDefaultTraceStartUs;  // --start, rounded down to local midnight
+  double zipf_exponent = 1.0;             // enterprise activity skew
+  double daily_noise_cv = 0.12;           // day-to-day variation around the model
+  uint32_t max_payload_bytes = 1u << 20;  // payload sizes are clamped to [1, this]
+  SeasonalityOptions seasonality;         // local time, weekday/holiday/Tết factors
+};
+
+// Writes the header then every record, in non-decreasing time, to `sink`.
+// InvalidArgument for zero enterprises or days, or a catalog without a
+// procedure of positive popularity.
+Status GenerateTrace(const GenOptions& options, const Catalog& catalog, TraceSink* sink);
+
+}  // namespace nsw::loadgen
+
+#endif  // NSW_LOADGEN_TRACE_GEN_H_
