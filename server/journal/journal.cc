@@ -1,8 +1,10 @@
-// Journal::Open: picks the implementation for the durability mode.
+// Journal::Open: picks the implementation for the durability mode (memory
+// for kNone, files otherwise).
 #include "server/journal/journal.h"
 
 #include <spdlog/spdlog.h>
 
+#include "server/journal/file_journal.h"
 #include "server/journal/memory_journal.h"
 
 namespace nsw {
@@ -16,8 +18,7 @@ Status Journal::Open(Env* env, const JournalOptions& options, const Fingerprint&
     *out = NewMemoryJournal();
     return Status::OK();
   }
-  // Interim: the file journal lands in the next commit.
-  return Status::FailedPrecondition("durability fsync/async: file journal not built yet");
+  return OpenFileJournal(env, options, fingerprint, log, out);
 }
 
 }  // namespace nsw

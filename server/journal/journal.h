@@ -67,7 +67,9 @@ class Journal {
   virtual uint64_t last_sequence() const = 0;
 
   // Queues `record` (its sequence must be last + 1) and returns its position.
-  // `durable` runs once per the durability mode (see the file comment).
+  // `durable` runs once per the durability mode (see the file comment). When
+  // Append returns an error (journal failed or closed, bad sequence, record
+  // over 64 MiB), nothing was queued and `durable` is never called.
   virtual Status Append(const JournalRecord& record, JournalPosition* position,
                         DurableCallback durable) = 0;
 
@@ -82,10 +84,16 @@ class Journal {
 
   // Figures for /metrics: syncs done, records they covered, sync latency.
   struct Counters {
-    uint64_t records = 0;
-    uint64_t bytes = 0;
-    uint64_t syncs = 0;
-    uint64_t sync_micros_total = 0;
+    uint64_t records = 0;            // appended since Open
+    uint64_t bytes = 0;              // framed bytes appended since Open
+    uint64_t syncs = 0;              // fdatasync calls on segments
+    uint64_t sync_micros_total = 0;  // time spent in them
+    uint64_t queued_records = 0;     // appended, not yet written and called back
+    uint64_t queued_bytes = 0;
+    uint64_t segments = 0;           // segment files in the journal now
+    uint64_t recovered_records = 0;  // read by Replay
+    uint64_t torn_bytes = 0;         // cut off as a torn tail by Replay
+    uint64_t replay_micros = 0;      // wall time Replay took
   };
   virtual Counters counters() const = 0;
 

@@ -1,6 +1,8 @@
 // MemoryJournal implementation: a deque of serialized records under a mutex.
 #include "server/journal/memory_journal.h"
 
+#include "server/journal/record_format.h"
+
 namespace nsw {
 namespace {
 
@@ -8,6 +10,7 @@ class MemoryJournal final : public Journal {
  public:
   Status Replay(const std::function<void(const JournalRecord&, JournalPosition)>& apply) override {
     std::lock_guard<std::mutex> lock(mu_);
+    if (replayed_) return Status::FailedPrecondition("journal Replay called twice");
     replayed_ = true;
     return Status::OK();
   }
@@ -19,7 +22,8 @@ class MemoryJournal final : public Journal {
 
   Status Append(const JournalRecord& record, JournalPosition* position, DurableCallback durable) override {
     std::string bytes;
-    if (!record.SerializeToString(&bytes)) return Status::InvalidArgument("journal record does not serialize");
+    Status s = journal_format::EncodeRecordPayload(record, &bytes);  // same limits as on disk
+    if (!s.ok()) return s;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (closed_) return Status::Unavailable("journal is closed");

@@ -1,0 +1,703 @@
+// FileJournal implementation: Open (lock, fresh, headers), Replay (the
+// recovery rule of file_journal.h), the writer thread (group commit,
+// rotation, failure), and Read.
+#include "server/journal/file_journal.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "server/journal/record_format.h"
+#include "server/journal/segment_reader.h"
+
+namespace nsw {
+namespace {
+
+using namespace journal_format;
+
+// Bytes handed to one write() call; a batch larger than this takes several
+// writes and still one sync.
+constexpr size_t kWriteChunk = 4u << 20;
+constexpr int64_t kAsyncSyncIntervalMicros = 1000000;
+// Read() fetches this much with its first pread; most records fit.
+constexpr size_t kReadGuess = 4096;
+
+struct SegmentFile {
+  uint32_t number = 0;
+  std::string path;
+  uint64_t size = 0;
+  bool header_ok = false;
+  std::string header_damage;  // why the header is unreadable, when !header_ok
+  uint64_t first_sequence = 0;
+  uint64_t data_offset = 0;   // end of the header frame
+};
+
+struct Pending {
+  uint64_t sequence = 0;
+  JournalPosition position = 0;
+  std::string payload;       // encoded record, synced_sequence trailer still 0
+  std::string header_frame;  // non-empty: this record opens a new segment
+  Journal::DurableCallback durable;
+};
+
+std::string Where(const std::string& path, uint64_t offset) {
+  return path + ": offset " + std::to_string(offset) + ": ";
+}
+
+// Reads and checks a segment's header frame; a damaged one is reported in
+// seg->header_damage, an unusable but intact one as the returned error.
+Status ReadSegmentHeader(Env* env, const std::string& dir, const Fingerprint& fingerprint, SegmentFile* seg) {
+  Status s = env->GetFileSize(seg->path, &seg->size);
+  if (!s.ok()) return s;
+  std::unique_ptr<RandomAccessFile> file;
+  s = env->NewRandomAccessFile(seg->path, &file);
+  if (!s.ok()) return s;
+  std::string buf;
+  s = file->Read(0, kFrameHeaderSize, &buf);
+  if (!s.ok()) return s;
+  uint32_t len = 0;
+  FrameCheck check = CheckFrame(buf.data(), buf.size(), &len);
+  if (check == FrameCheck::kShortPayload) {
+    s = file->Read(0, kFrameHeaderSize + len, &buf);
+    if (!s.ok()) return s;
+    check = CheckFrame(buf.data(), buf.size(), &len);
+  }
+  if (check != FrameCheck::kOk) {
+    seg->header_damage = "segment header: " + DescribeFrameCheck(check, len, buf.size());
+    return Status::OK();
+  }
+  SegmentHeader header;
+  if (!header.ParseFromArray(buf.data() + kFrameHeaderSize, static_cast<int>(len))) {
+    return Status::Corruption(Where(seg->path, 0) + "segment header does not parse");
+  }
+  if (header.format_version() != kFormatVersion) {
+    return Status::FailedPrecondition(seg->path + ": journal format version " +
+                                      std::to_string(header.format_version()) + "; this build reads version " +
+                                      std::to_string(kFormatVersion));
+  }
+  std::string diff = DescribeFingerprintDifference(header.fingerprint(), fingerprint);
+  if (!diff.empty()) {
+    return Status::FailedPrecondition("data dir " + dir + " was written with " + diff +
+                                      "; use a new --data-dir or --fresh");
+  }
+  seg->header_ok = true;
+  seg->first_sequence = header.first_sequence();
+  seg->data_offset = kFrameHeaderSize + len;
+  return Status::OK();
+}
+
+class FileJournal final : public Journal {
+ public:
+  FileJournal(Env* env, const JournalOptions& options, const Fingerprint& fingerprint, spdlog::logger* log,
+              std::unique_ptr<FileLock> lock, std::vector<SegmentFile> segments)
+      : env_(env),
+        options_(options),
+        fingerprint_(fingerprint),
+        log_(log),
+        lock_(std::move(lock)),
+        segments_(std::move(segments)) {
+    counters_.segments = segments_.size();
+  }
+
+  ~FileJournal() override { Close(); }
+
+  Status Replay(const std::function<void(const JournalRecord&, JournalPosition)>& apply) override;
+
+  uint64_t last_sequence() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_sequence_;
+  }
+
+  Status Append(const JournalRecord& record, JournalPosition* position, DurableCallback durable) override;
+  Status Read(JournalPosition position, JournalRecord* record) override;
+
+  bool healthy() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return failed_.ok() && writing_;
+  }
+
+  void Close() override;
+
+  Counters counters() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return counters_;
+  }
+
+ private:
+  void Warn(const std::string& msg) {
+    if (log_ != nullptr) log_->warn("{}", msg);
+  }
+  void Info(const std::string& msg) {
+    if (log_ != nullptr) log_->info("{}", msg);
+  }
+
+  std::string SegmentPath(uint32_t number) const { return options_.dir + "/" + SegmentFileName(number); }
+  Status ReaderFor(uint32_t number, std::shared_ptr<RandomAccessFile>* out);
+  void DropReader(uint32_t number);
+
+  // Replay helpers; each may cut the final segment (recovery rule).
+  Status ReplaySegment(SegmentFile* seg, bool final, uint64_t* expected, JournalRecord* scratch,
+                       const std::function<void(const JournalRecord&, JournalPosition)>& apply);
+  Status CutTornTail(SegmentFile* seg, uint64_t offset, uint64_t expected, const std::string& reason);
+  Status RemoveTornSegment(const SegmentFile& seg);
+  Status StartWriting(uint64_t last_sequence);
+
+  // Writer thread and its helpers (file_, writer_* are touched only there).
+  void WriterLoop();
+  Status WriteBatch(const std::vector<Pending>& batch, uint64_t* syncs, uint64_t* sync_micros);
+  Status FlushBuffer();
+  Status SyncFile(uint64_t* syncs, uint64_t* sync_micros);
+  Status OpenSegment(const Pending& first, uint64_t* syncs, uint64_t* sync_micros);
+
+  Env* const env_;
+  const JournalOptions options_;
+  const Fingerprint fingerprint_;
+  spdlog::logger* const log_;
+  std::unique_ptr<FileLock> lock_;
+  std::vector<SegmentFile> segments_;  // Open and Replay only
+
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;
+  std::deque<Pending> queue_;      // appended, not yet taken by the writer
+  std::vector<Pending> inflight_;  // taken by the writer; it alone mutates this
+  bool replay_started_ = false;
+  bool writing_ = false;           // Replay succeeded and the writer runs
+  bool closing_ = false;
+  uint64_t last_sequence_ = 0;
+  uint32_t tail_segment_ = 0;      // where the next Append goes
+  uint64_t tail_offset_ = 0;
+  uint64_t tail_records_ = 0;
+  JournalPosition written_end_ = 0;  // every frame before this is in a file
+  Status failed_;
+  Counters counters_;
+  std::thread writer_;
+
+  std::mutex readers_mu_;
+  std::map<uint32_t, std::shared_ptr<RandomAccessFile>> readers_;
+
+  // Writer-thread state.
+  std::unique_ptr<WritableFile> file_;
+  uint32_t file_segment_ = 0;
+  std::string buffer_;
+  uint64_t writer_synced_sequence_ = 0;   // covered by the last completed sync
+  uint64_t writer_written_sequence_ = 0;  // last record handed to write()
+  int64_t last_sync_micros_ = 0;
+};
+
+Status FileJournal::ReaderFor(uint32_t number, std::shared_ptr<RandomAccessFile>* out) {
+  std::lock_guard<std::mutex> lock(readers_mu_);
+  auto it = readers_.find(number);
+  if (it != readers_.end()) {
+    *out = it->second;
+    return Status::OK();
+  }
+  std::unique_ptr<RandomAccessFile> file;
+  Status s = env_->NewRandomAccessFile(SegmentPath(number), &file);
+  if (!s.ok()) return s;
+  *out = std::shared_ptr<RandomAccessFile>(std::move(file));
+  readers_.emplace(number, *out);
+  return Status::OK();
+}
+
+void FileJournal::DropReader(uint32_t number) {
+  std::lock_guard<std::mutex> lock(readers_mu_);
+  readers_.erase(number);
+}
+
+Status FileJournal::Replay(const std::function<void(const JournalRecord&, JournalPosition)>& apply) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (replay_started_) return Status::FailedPrecondition("journal Replay called twice");
+    replay_started_ = true;
+  }
+  int64_t start = env_->MonotonicMicros();
+  uint64_t expected = 1;
+  JournalRecord scratch;
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    bool final = i + 1 == segments_.size();
+    Status s = ReplaySegment(&segments_[i], final, &expected, &scratch, apply);
+    if (!s.ok()) return s;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    counters_.recovered_records = expected - 1;
+    counters_.replay_micros = static_cast<uint64_t>(env_->MonotonicMicros() - start);
+  }
+  return StartWriting(expected - 1);
+}
+
+Status FileJournal::ReplaySegment(SegmentFile* seg, bool final, uint64_t* expected, JournalRecord* rec,
+                                  const std::function<void(const JournalRecord&, JournalPosition)>& apply) {
+  if (!seg->header_ok) {
+    // Open refuses a damaged header anywhere but in the final segment.
+    JournalRecord proof;
+    std::string bytes;
+    std::unique_ptr<RandomAccessFile> file;
+    Status s = env_->NewRandomAccessFile(seg->path, &file);
+    if (s.ok()) s = file->Read(0, seg->size, &bytes);
+    if (!s.ok()) return s;
+    size_t proof_offset = 0;
+    size_t intact = 0;
+    if (FindSyncProof(bytes, 0, &proof_offset, &proof, &intact)) {
+      return Status::Corruption(Where(seg->path, 0) + seg->header_damage + "; an intact record (sequence " +
+                                std::to_string(proof.sequence()) + ") follows at offset " +
+                                std::to_string(proof_offset));
+    }
+    return RemoveTornSegment(*seg);
+  }
+  if (seg->first_sequence != *expected) {
+    return Status::Corruption(Where(seg->path, 0) + "segment starts at sequence " +
+                              std::to_string(seg->first_sequence) + ", expected " + std::to_string(*expected));
+  }
+  std::shared_ptr<RandomAccessFile> file;
+  Status s = ReaderFor(seg->number, &file);
+  if (!s.ok()) return s;
+  SegmentReader reader(file.get(), seg->size);
+  uint64_t off = seg->data_offset;
+  while (off < reader.size()) {
+    const char* p = nullptr;
+    size_t avail = 0;
+    s = reader.Peek(off, kFrameHeaderSize, &p, &avail);
+    if (!s.ok()) return s;
+    uint32_t len = 0;
+    FrameCheck check = CheckFrame(p, avail, &len);
+    if (check == FrameCheck::kShortPayload) {
+      s = reader.Peek(off, kFrameHeaderSize + len, &p, &avail);
+      if (!s.ok()) return s;
+      check = CheckFrame(p, avail, &len);
+    }
+    std::string damage;
+    bool crc_ok = check == FrameCheck::kOk;
+    if (!crc_ok) {
+      damage = DescribeFrameCheck(check, len, avail);
+    } else if (len < kSyncedTrailerSize || !rec->ParseFromArray(p + kFrameHeaderSize, static_cast<int>(len))) {
+      damage = "record does not parse";
+    } else if (rec->sequence() != *expected) {
+      damage = "record has sequence " + std::to_string(rec->sequence()) + ", expected " + std::to_string(*expected);
+    }
+    if (!damage.empty()) {
+      // A frame that passes its CRC reached the disk whole: whatever is
+      // wrong with it is not a torn write.
+      if (!final || crc_ok) return Status::Corruption(Where(seg->path, off) + damage);
+      return CutTornTail(seg, off, *expected, damage);
+    }
+    apply(*rec, MakePosition(seg->number, off));
+    ++*expected;
+    off += kFrameHeaderSize + len;
+  }
+  seg->size = reader.size();
+  return Status::OK();
+}
+
+Status FileJournal::CutTornTail(SegmentFile* seg, uint64_t offset, uint64_t expected, const std::string& reason) {
+  std::shared_ptr<RandomAccessFile> file;
+  Status s = ReaderFor(seg->number, &file);
+  if (!s.ok()) return s;
+  std::string tail;
+  s = file->Read(offset, static_cast<size_t>(seg->size - offset), &tail);
+  if (!s.ok()) return s;
+  size_t proof_offset = 0;
+  size_t intact = 0;
+  JournalRecord proof;
+  if (FindSyncProof(tail, expected, &proof_offset, &proof, &intact)) {
+    return Status::Corruption(Where(seg->path, offset) + reason + "; sequence " + std::to_string(expected) +
+                              " had been synced: the intact record at offset " +
+                              std::to_string(offset + proof_offset) + " (sequence " +
+                              std::to_string(proof.sequence()) + ") was written after a sync through sequence " +
+                              std::to_string(proof.synced_sequence()));
+  }
+  Warn(Where(seg->path, offset) + reason + ": torn tail after the last sync, cutting " +
+       std::to_string(tail.size()) + " bytes (" + std::to_string(intact) +
+       " intact but unsynced records after it dropped); the last recovered record is sequence " +
+       std::to_string(expected - 1));
+  s = env_->TruncateFile(seg->path, offset);
+  if (!s.ok()) return s;
+  seg->size = offset;
+  std::lock_guard<std::mutex> lock(mu_);
+  counters_.torn_bytes += tail.size();
+  return Status::OK();
+}
+
+Status FileJournal::RemoveTornSegment(const SegmentFile& seg) {
+  Warn(seg.path + ": " + seg.header_damage + " and no intact record after it: a segment torn at creation, removing it");
+  DropReader(seg.number);
+  Status s = env_->RemoveFile(seg.path);
+  if (s.ok()) s = env_->SyncDir(options_.dir);
+  if (!s.ok()) return s;
+  segments_.pop_back();
+  std::lock_guard<std::mutex> lock(mu_);
+  counters_.torn_bytes += seg.size;
+  counters_.segments = segments_.size();
+  return Status::OK();
+}
+
+Status FileJournal::StartWriting(uint64_t last_sequence) {
+  uint32_t tail_segment;
+  uint64_t tail_offset;
+  uint64_t tail_records;
+  uint64_t syncs = 0, sync_micros = 0;
+  if (!segments_.empty()) {
+    const SegmentFile& seg = segments_.back();
+    Status s = env_->NewAppendableFile(seg.path, &file_);
+    // The recovered tail may still be only in the page cache (a killed
+    // process, kAsync) and a cut must persist before anything follows it:
+    // sync, so that synced_sequence = last_sequence is true from here on.
+    if (s.ok()) s = SyncFile(&syncs, &sync_micros);
+    if (!s.ok()) return s;
+    file_segment_ = seg.number;
+    tail_segment = seg.number;
+    tail_offset = seg.size;
+    tail_records = last_sequence + 1 - seg.first_sequence;
+  } else {
+    Pending first;
+    first.sequence = last_sequence + 1;
+    first.header_frame = EncodeSegmentHeaderFrame(fingerprint_, last_sequence + 1);
+    first.position = MakePosition(1, first.header_frame.size());
+    Status s = OpenSegment(first, &syncs, &sync_micros);
+    if (!s.ok()) return s;
+    tail_segment = 1;
+    tail_offset = first.header_frame.size();
+    tail_records = 0;
+  }
+  segments_.clear();  // Replay is done; the writer tracks segments from here
+  writer_synced_sequence_ = last_sequence;
+  writer_written_sequence_ = last_sequence;
+  last_sync_micros_ = env_->MonotonicMicros();
+  std::lock_guard<std::mutex> lock(mu_);
+  last_sequence_ = last_sequence;
+  tail_segment_ = tail_segment;
+  tail_offset_ = tail_offset;
+  tail_records_ = tail_records;
+  written_end_ = MakePosition(tail_segment, tail_offset);
+  counters_.syncs += syncs;
+  counters_.sync_micros_total += sync_micros;
+  writing_ = true;
+  writer_ = std::thread([this] { WriterLoop(); });
+  return Status::OK();
+}
+
+Status FileJournal::Append(const JournalRecord& record, JournalPosition* position, DurableCallback durable) {
+  Pending p;
+  Status s = EncodeRecordPayload(record, &p.payload);
+  if (!s.ok()) return s;
+  p.sequence = record.sequence();
+  p.durable = std::move(durable);
+  uint64_t frame_size = kFrameHeaderSize + p.payload.size();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!failed_.ok()) return failed_;
+  if (closing_) return Status::Unavailable("journal is closed");
+  if (!writing_) return Status::FailedPrecondition("journal Append before a successful Replay");
+  if (p.sequence != last_sequence_ + 1) {
+    return Status::InvalidArgument("journal record sequence " + std::to_string(p.sequence) + " does not follow " +
+                                   std::to_string(last_sequence_));
+  }
+  if (tail_records_ > 0 && tail_offset_ + frame_size > options_.segment_size) {
+    if (tail_segment_ == kMaxSegmentNumber) return Status::Unavailable("journal has run out of segment numbers");
+    p.header_frame = EncodeSegmentHeaderFrame(fingerprint_, p.sequence);
+    ++tail_segment_;
+    tail_offset_ = p.header_frame.size();
+    tail_records_ = 0;
+  }
+  p.position = MakePosition(tail_segment_, tail_offset_);
+  tail_offset_ += frame_size;
+  ++tail_records_;
+  last_sequence_ = p.sequence;
+  *position = p.position;
+  counters_.records++;
+  counters_.bytes += frame_size;
+  counters_.queued_records++;
+  counters_.queued_bytes += frame_size;
+  bool was_empty = queue_.empty();
+  queue_.push_back(std::move(p));
+  if (was_empty) work_cv_.notify_one();
+  return Status::OK();
+}
+
+void FileJournal::WriterLoop() {
+  const bool fsync = options_.durability == Durability::kFsync;
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    if (queue_.empty()) {
+      bool unsynced = writer_written_sequence_ > writer_synced_sequence_;
+      if (closing_ || !failed_.ok()) {
+        if (closing_) break;
+        work_cv_.wait(lock);
+        continue;
+      }
+      if (!unsynced) {
+        work_cv_.wait(lock);
+        continue;
+      }
+      // kAsync with unsynced data: sleep until the once-a-second sync is due.
+      int64_t due = last_sync_micros_ + kAsyncSyncIntervalMicros - env_->MonotonicMicros();
+      if (due > 0) {
+        work_cv_.wait_for(lock, std::chrono::microseconds(due));
+        continue;
+      }
+      uint64_t syncs = 0, micros = 0;
+      lock.unlock();
+      Status s = SyncFile(&syncs, &micros);
+      lock.lock();
+      counters_.syncs += syncs;
+      counters_.sync_micros_total += micros;
+      if (!s.ok()) {
+        failed_ = s;
+        Warn("journal: periodic sync failed, no longer accepting records: " + s.message());
+      }
+      continue;
+    }
+
+    inflight_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+    queue_.clear();
+    lock.unlock();
+
+    uint64_t syncs = 0, micros = 0;
+    Status s = WriteBatch(inflight_, &syncs, &micros);
+    if (s.ok() && (fsync || env_->MonotonicMicros() - last_sync_micros_ >= kAsyncSyncIntervalMicros)) {
+      s = SyncFile(&syncs, &micros);
+    }
+
+    lock.lock();
+    counters_.syncs += syncs;
+    counters_.sync_micros_total += micros;
+    std::vector<DurableCallback> callbacks;
+    callbacks.reserve(inflight_.size() + (s.ok() ? 0 : queue_.size()));
+    uint64_t bytes = 0;
+    for (Pending& p : inflight_) {
+      callbacks.push_back(std::move(p.durable));
+      bytes += kFrameHeaderSize + p.payload.size();
+    }
+    counters_.queued_records -= inflight_.size();
+    counters_.queued_bytes -= bytes;
+    Status result = s;
+    if (s.ok()) {
+      const Pending& last = inflight_.back();
+      written_end_ = last.position + kFrameHeaderSize + last.payload.size();
+    } else {
+      // Everything behind the failed batch fails with it; Append refuses
+      // from now on, so the queue stays empty.
+      failed_ = s;
+      Warn("journal: write failed, no longer accepting records: " + s.message());
+      for (Pending& p : queue_) callbacks.push_back(std::move(p.durable));
+      counters_.queued_records = 0;
+      counters_.queued_bytes = 0;
+      queue_.clear();
+    }
+    inflight_.clear();
+    lock.unlock();
+    for (DurableCallback& cb : callbacks) {
+      if (cb) cb(result);
+    }
+    lock.lock();
+  }
+  // Closing with an empty queue: make everything written durable.
+  bool unsynced = writer_written_sequence_ > writer_synced_sequence_;
+  bool ok = failed_.ok();
+  lock.unlock();
+  if (ok && unsynced) {
+    uint64_t syncs = 0, micros = 0;
+    Status s = SyncFile(&syncs, &micros);
+    lock.lock();
+    counters_.syncs += syncs;
+    counters_.sync_micros_total += micros;
+    if (!s.ok()) failed_ = s;
+    lock.unlock();
+  }
+  if (file_) {
+    Status s = file_->Close();
+    if (!s.ok()) Warn("journal: closing the segment failed: " + s.message());
+    file_.reset();
+  }
+}
+
+Status FileJournal::WriteBatch(const std::vector<Pending>& batch, uint64_t* syncs, uint64_t* sync_micros) {
+  buffer_.clear();
+  for (const Pending& p : batch) {
+    if (!p.header_frame.empty()) {
+      Status s = FlushBuffer();
+      if (s.ok()) s = OpenSegment(p, syncs, sync_micros);
+      if (!s.ok()) return s;
+    }
+    size_t at = buffer_.size();
+    buffer_.resize(at + kFrameHeaderSize);
+    buffer_.append(p.payload);
+    SetSyncedSequence(buffer_.data() + at + kFrameHeaderSize, p.payload.size(), writer_synced_sequence_);
+    SealFrameInPlace(buffer_.data() + at, p.payload.size());
+    writer_written_sequence_ = p.sequence;
+    if (buffer_.size() >= kWriteChunk) {
+      Status s = FlushBuffer();
+      if (!s.ok()) return s;
+    }
+  }
+  return FlushBuffer();
+}
+
+Status FileJournal::FlushBuffer() {
+  if (buffer_.empty()) return Status::OK();
+  Status s = file_->Append(buffer_);
+  buffer_.clear();
+  return s;
+}
+
+Status FileJournal::SyncFile(uint64_t* syncs, uint64_t* sync_micros) {
+  int64_t start = env_->MonotonicMicros();
+  Status s = file_->Sync();
+  int64_t end = env_->MonotonicMicros();
+  ++*syncs;
+  *sync_micros += static_cast<uint64_t>(end - start);
+  if (!s.ok()) return s;
+  writer_synced_sequence_ = writer_written_sequence_;
+  last_sync_micros_ = end;
+  return Status::OK();
+}
+
+Status FileJournal::OpenSegment(const Pending& first, uint64_t* syncs, uint64_t* sync_micros) {
+  // The old segment is complete and synced before the next one exists, so
+  // only the final segment can ever hold unsynced bytes.
+  if (file_) {
+    Status s = SyncFile(syncs, sync_micros);
+    if (s.ok()) s = file_->Close();
+    if (!s.ok()) return s;
+    file_.reset();
+  }
+  uint32_t number = PositionSegment(first.position);
+  std::string path = SegmentPath(number);
+  Status s = env_->NewWritableFile(path, &file_);
+  if (s.ok()) s = file_->Append(first.header_frame);
+  if (s.ok()) s = SyncFile(syncs, sync_micros);
+  if (s.ok()) s = env_->SyncDir(options_.dir);
+  if (!s.ok()) return s;
+  file_segment_ = number;
+  std::lock_guard<std::mutex> lock(mu_);
+  counters_.segments++;
+  return Status::OK();
+}
+
+Status FileJournal::Read(JournalPosition position, JournalRecord* record) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (writing_ && position >= written_end_) {
+      auto by_position = [](const Pending& p, JournalPosition pos) { return p.position < pos; };
+      auto it = std::lower_bound(inflight_.begin(), inflight_.end(), position, by_position);
+      const Pending* found = nullptr;
+      if (it != inflight_.end() && it->position == position) {
+        found = &*it;
+      } else {
+        auto qt = std::lower_bound(queue_.begin(), queue_.end(), position, by_position);
+        if (qt != queue_.end() && qt->position == position) found = &*qt;
+      }
+      if (found == nullptr) return Status::NotFound("no journal record at position " + std::to_string(position));
+      if (!record->ParseFromString(found->payload)) return Status::Corruption("queued journal record unparseable");
+      return Status::OK();
+    }
+  }
+  uint32_t number = PositionSegment(position);
+  uint64_t offset = PositionOffset(position);
+  std::shared_ptr<RandomAccessFile> file;
+  Status s = ReaderFor(number, &file);
+  if (s.IsNotFound()) return Status::NotFound("no journal segment for position " + std::to_string(position));
+  if (!s.ok()) return s;
+  std::string buf;
+  s = file->Read(offset, kReadGuess, &buf);
+  if (!s.ok()) return s;
+  if (buf.size() < kFrameHeaderSize) {
+    return Status::NotFound("no journal record at position " + std::to_string(position));
+  }
+  uint32_t len = 0;
+  FrameCheck check = CheckFrame(buf.data(), buf.size(), &len);
+  if (check == FrameCheck::kShortPayload) {
+    s = file->Read(offset, kFrameHeaderSize + len, &buf);
+    if (!s.ok()) return s;
+    check = CheckFrame(buf.data(), buf.size(), &len);
+  }
+  if (check != FrameCheck::kOk) {
+    return Status::Corruption(Where(SegmentPath(number), offset) + DescribeFrameCheck(check, len, buf.size()));
+  }
+  if (!record->ParseFromArray(buf.data() + kFrameHeaderSize, static_cast<int>(len))) {
+    return Status::Corruption(Where(SegmentPath(number), offset) + "record does not parse");
+  }
+  return Status::OK();
+}
+
+void FileJournal::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closing_) return;
+    closing_ = true;
+  }
+  work_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  writing_ = false;
+  lock_.reset();  // lets a new Journal open the directory in this process
+}
+
+}  // namespace
+
+Status OpenFileJournal(Env* env, const JournalOptions& options, const Fingerprint& fingerprint,
+                       spdlog::logger* log, std::unique_ptr<Journal>* out) {
+  if (options.segment_size == 0 || options.segment_size > kMaxOffset - kMaxPayload - 4096) {
+    return Status::InvalidArgument("--segment-size " + std::to_string(options.segment_size) +
+                                   " is out of range (1 byte to 1023 GiB)");
+  }
+  const std::string& dir = options.dir;
+  Status s = env->CreateDirIfMissing(dir);
+  if (!s.ok()) return s;
+  std::unique_ptr<FileLock> lock;
+  s = env->LockFile(dir + "/LOCK", &lock);
+  if (s.IsUnavailable()) {
+    return Status::Unavailable("data dir " + dir + " is in use by another nsw-server (" + s.message() + ")");
+  }
+  if (!s.ok()) return s;
+
+  std::vector<std::string> names;
+  s = env->GetChildren(dir, &names);
+  if (!s.ok()) return s;
+  std::vector<SegmentFile> segments;
+  for (const std::string& name : names) {
+    uint32_t number = 0;
+    if (!ParseSegmentFileName(name, &number)) continue;
+    SegmentFile seg;
+    seg.number = number;
+    seg.path = dir + "/" + name;
+    segments.push_back(std::move(seg));
+  }
+  std::sort(segments.begin(), segments.end(),
+            [](const SegmentFile& a, const SegmentFile& b) { return a.number < b.number; });
+
+  if (options.fresh && !segments.empty()) {
+    for (const SegmentFile& seg : segments) {
+      s = env->RemoveFile(seg.path);
+      if (!s.ok()) return s;
+    }
+    s = env->SyncDir(dir);
+    if (!s.ok()) return s;
+    if (log != nullptr) log->warn("--fresh: removed {} journal segments from {}", segments.size(), dir);
+    segments.clear();
+  }
+
+  for (size_t i = 0; i < segments.size(); ++i) {
+    SegmentFile& seg = segments[i];
+    uint32_t want = static_cast<uint32_t>(i + 1);
+    if (seg.number != want) {
+      return Status::Corruption(dir + "/" + SegmentFileName(want) + ": missing (the journal continues with " +
+                                SegmentFileName(seg.number) + ")");
+    }
+    s = ReadSegmentHeader(env, dir, fingerprint, &seg);
+    if (!s.ok()) return s;
+    if (!seg.header_ok && i + 1 != segments.size()) {
+      return Status::Corruption(Where(seg.path, 0) + seg.header_damage);
+    }
+  }
+  *out = std::make_unique<FileJournal>(env, options, fingerprint, log, std::move(lock), std::move(segments));
+  return Status::OK();
+}
+
+}  // namespace nsw
