@@ -1,0 +1,118 @@
+// DossierStore: chunked records, varint timelines, enterprise interning.
+#include "server/domain/dossier_store.h"
+
+#include <cstring>
+
+namespace nsw {
+namespace {
+
+// Appends the LEB128 varint of v; returns the byte count.
+int PutVarint(uint64_t v, uint8_t* out) {
+  int n = 0;
+  while (v >= 0x80) {
+    out[n++] = static_cast<uint8_t>(v | 0x80);
+    v >>= 7;
+  }
+  out[n++] = static_cast<uint8_t>(v);
+  return n;
+}
+
+// Decodes the transitions in [p, end) after SUBMITTED at `at`.
+void DecodeTimeline(const uint8_t* p, const uint8_t* end, int64_t at, std::vector<nsw::Transition>* out) {
+  while (p < end) {
+    uint64_t v = 0;
+    int shift = 0;
+    while (p < end) {
+      const uint8_t b = *p++;
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      shift += 7;
+      if ((b & 0x80) == 0) break;
+    }
+    at += static_cast<int64_t>(v >> 4);
+    nsw::Transition t;
+    t.set_state(static_cast<DossierState>(v & 0xf));
+    t.set_at_us(at);
+    out->push_back(t);
+  }
+}
+
+}  // namespace
+
+uint32_t DossierStore::Add(const DossierRecord& record) {
+  if ((size_ & kChunkMask) == 0) {
+    chunks_.push_back(std::unique_ptr<DossierRecord[]>(new DossierRecord[kChunkMask + 1]));
+  }
+  const uint32_t index = size_++;
+  DossierRecord& r = at(index);
+  r = record;
+  r.last_at = record.submitted_at;
+  r.timeline_len = 0;
+  return index;
+}
+
+uint32_t DossierStore::InternEnterprise(uint64_t tax_code) {
+  auto [it, inserted] = enterprise_index_.try_emplace(tax_code, static_cast<uint32_t>(tax_codes_.size()));
+  if (inserted) tax_codes_.push_back(tax_code);
+  return it->second;
+}
+
+int64_t DossierStore::FindEnterprise(uint64_t tax_code) const {
+  auto it = enterprise_index_.find(tax_code);
+  return it == enterprise_index_.end() ? -1 : static_cast<int64_t>(it->second);
+}
+
+void DossierStore::Transition(uint32_t index, DossierState state, int64_t at) {
+  DossierRecord& r = this->at(index);
+  uint8_t buf[10];
+  const int n = PutVarint((static_cast<uint64_t>(at - r.last_at) << 4) | static_cast<uint64_t>(state), buf);
+  r.state = static_cast<uint8_t>(state);
+  r.last_at = at;
+  if (r.timeline_len != kTimelineOverflow) {
+    if (r.timeline_len + n <= kInlineTimeline) {
+      std::memcpy(r.timeline + r.timeline_len, buf, n);
+      r.timeline_len = static_cast<uint8_t>(r.timeline_len + n);
+      return;
+    }
+    overflow_[index].assign(reinterpret_cast<const char*>(r.timeline), r.timeline_len);
+    r.timeline_len = kTimelineOverflow;
+  }
+  overflow_[index].append(reinterpret_cast<const char*>(buf), n);
+}
+
+void DossierStore::Timeline(uint32_t index, std::vector<nsw::Transition>* out) const {
+  const DossierRecord& r = at(index);
+  out->clear();
+  nsw::Transition first;
+  first.set_state(SUBMITTED);
+  first.set_at_us(r.submitted_at);
+  out->push_back(first);
+  if (r.timeline_len == kTimelineOverflow) {
+    const std::string& s = overflow_.at(index);
+    const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+    DecodeTimeline(p, p + s.size(), r.submitted_at, out);
+  } else {
+    DecodeTimeline(r.timeline, r.timeline + r.timeline_len, r.submitted_at, out);
+  }
+}
+
+bool ParseTaxCode(std::string_view text, uint64_t* tax_code) {
+  if (text.size() != 10) return false;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *tax_code = v;
+  return true;
+}
+
+std::string FormatTaxCode(uint64_t tax_code) {
+  std::string s(10, '0');
+  for (int i = 9; i >= 0 && tax_code > 0; --i) {
+    s[i] = static_cast<char>('0' + tax_code % 10);
+    tax_code /= 10;
+  }
+  return s;
+}
+
+}  // namespace nsw

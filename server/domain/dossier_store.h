@@ -1,0 +1,108 @@
+// DossierStore: every accepted dossier as a compact 80-byte record, indexed
+// by dossier id - 1, plus the interned enterprise table. Payloads, client
+// references and anything else recoverable from the journal stay there; the
+// record keeps what the simulation touches on its hot path (state, times,
+// deadline, the reference hash that keys randomness and tie-breaks) and a
+// compact timeline: one varint per transition holding (delta from the
+// previous transition << 4 | state), inline up to kInlineTimeline bytes (a
+// typical life with a fee takes about 20) and moved to a side table only for
+// rare long histories (several supplement rounds).
+//
+// Records live in fixed chunks, so growing never copies or doubles memory,
+// and references to records stay valid. Not thread-safe: the service's mutex
+// guards it.
+#ifndef NSW_SERVER_DOMAIN_DOSSIER_STORE_H_
+#define NSW_SERVER_DOMAIN_DOSSIER_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "proto/nsw.pb.h"
+
+namespace nsw {
+
+enum DossierFlag : uint8_t {
+  kFlagPending = 1 << 0,         // sequenced, not yet durable and applied
+  kFlagFailed = 1 << 1,          // its journal write failed, or an id gap: invisible
+  kFlagLate = 1 << 2,            // trace mode: arrived behind the watermark
+  kFlagDeadlineStopped = 1 << 3, // the enterprise must act: deadline_w holds the remaining working time
+  kFlagBreached = 1 << 4,        // decided after its deadline
+  kFlagFeePaid = 1 << 5,
+  kFlagSupplemented = 1 << 6,
+};
+
+constexpr int kInlineTimeline = 30;
+constexpr uint8_t kTimelineOverflow = 0xff;
+
+struct DossierRecord {
+  int64_t submitted_at = 0;  // simulated instant the sequencer assigned
+  int64_t last_at = 0;       // instant of the latest transition
+  // Working-time coordinate (WorkingCalendar) of the deadline while its clock
+  // runs; the remaining working time while kFlagDeadlineStopped.
+  int64_t deadline_w = 0;
+  uint64_t ref_hash = 0;      // public SipHash of the client reference
+  uint64_t journal_pos = 0;   // JournalPosition of the submission record
+  uint32_t enterprise = 0;    // DossierStore::tax_code(enterprise)
+  uint16_t procedure = 0;     // catalog index
+  uint8_t state = SUBMITTED;  // DossierState
+  uint8_t flags = 0;          // DossierFlag bits
+  uint8_t rounds = 0;         // reviews started (saturates at 255)
+  uint8_t timeline_len = 0;   // bytes used in timeline, or kTimelineOverflow
+  uint8_t timeline[kInlineTimeline] = {};
+
+  DossierState dossier_state() const { return static_cast<DossierState>(state); }
+  bool has(DossierFlag f) const { return (flags & f) != 0; }
+  void set(DossierFlag f) { flags |= f; }
+  void clear(DossierFlag f) { flags &= static_cast<uint8_t>(~f); }
+};
+static_assert(sizeof(DossierRecord) == 80, "keep the record compact: see DESIGN.md Memory");
+
+class DossierStore {
+ public:
+  DossierStore() = default;
+  DossierStore(const DossierStore&) = delete;
+  DossierStore& operator=(const DossierStore&) = delete;
+
+  uint32_t size() const { return size_; }
+  DossierRecord& at(uint32_t index) { return chunks_[index >> kChunkBits][index & kChunkMask]; }
+  const DossierRecord& at(uint32_t index) const { return chunks_[index >> kChunkBits][index & kChunkMask]; }
+  // Appends a record (its timeline empty) and returns its index.
+  uint32_t Add(const DossierRecord& record);
+
+  // Dense index of a tax code (10 digits as a number), interning new ones.
+  uint32_t InternEnterprise(uint64_t tax_code);
+  // -1 when the tax code was never seen.
+  int64_t FindEnterprise(uint64_t tax_code) const;
+  uint64_t tax_code(uint32_t enterprise) const { return tax_codes_[enterprise]; }
+  uint32_t enterprise_count() const { return static_cast<uint32_t>(tax_codes_.size()); }
+
+  // Records a transition: state, last_at and the timeline.
+  void Transition(uint32_t index, DossierState state, int64_t at);
+  // SUBMITTED at submitted_at, then every recorded transition.
+  void Timeline(uint32_t index, std::vector<nsw::Transition>* out) const;
+  // Records whose timeline moved to the side table (for tests and metrics).
+  size_t overflowed() const { return overflow_.size(); }
+
+ private:
+  static constexpr int kChunkBits = 16;
+  static constexpr uint32_t kChunkMask = (1u << kChunkBits) - 1;
+
+  std::vector<std::unique_ptr<DossierRecord[]>> chunks_;
+  uint32_t size_ = 0;
+  std::vector<uint64_t> tax_codes_;
+  std::unordered_map<uint64_t, uint32_t> enterprise_index_;
+  std::unordered_map<uint32_t, std::string> overflow_;  // full timelines of long histories
+};
+
+// "0101234567" -> 101234567; false unless exactly 10 ASCII digits.
+bool ParseTaxCode(std::string_view text, uint64_t* tax_code);
+// 101234567 -> "0101234567".
+std::string FormatTaxCode(uint64_t tax_code);
+
+}  // namespace nsw
+
+#endif  // NSW_SERVER_DOMAIN_DOSSIER_STORE_H_

@@ -1,0 +1,128 @@
+// The simulation's ordered containers: the event heap of one ministry and its
+// waiting line (FIFO ring or earliest-deadline-first heap).
+//
+// Order is total and never uses a server-assigned id except as a last resort
+// that 64-bit hashes make practically unreachable: events sort on (time,
+// priority, enterprise tax code, client-reference hash). Priority puts review
+// ends (departures) before arrivals and enterprise reactions at equal times,
+// and office-opening wake-ups last. The first three keys and the top 28 bits
+// of the reference hash are packed in 16 bytes so the common comparison is
+// two integer compares; the full hash comes from the store only on a tie.
+// An event is 24 bytes and the containers reuse their storage, so the hot
+// path allocates nothing once they have grown. Not thread-safe.
+#ifndef NSW_SERVER_DOMAIN_EVENT_QUEUE_H_
+#define NSW_SERVER_DOMAIN_EVENT_QUEUE_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "server/domain/dossier_store.h"
+
+namespace nsw {
+
+enum class EventKind : uint8_t {
+  kReviewApprove,               // review ends: approve
+  kReviewReject,                // review ends: reject
+  kReviewSupplement,            // review ends: ask for a supplement (enterprise will supplement)
+  kReviewSupplementWithdraw,    // review ends: ask for a supplement (enterprise will withdraw)
+  kArrive,                      // the submission reaches the ministry: RECEIVED
+  kPay,                         // the simulated enterprise pays the fee
+  kSupplement,                  // the simulated enterprise supplements
+  kWithdraw,                    // the simulated enterprise withdraws
+  kWake,                        // office hours begin: officers take queued dossiers
+};
+
+enum EventPriority : uint64_t { kPriorityDeparture = 0, kPriorityArrival = 1, kPriorityWake = 2 };
+
+inline EventPriority PriorityOf(EventKind kind) {
+  if (kind <= EventKind::kReviewSupplementWithdraw) return kPriorityDeparture;
+  if (kind == EventKind::kWake) return kPriorityWake;
+  return kPriorityArrival;
+}
+
+// priority (2 bits) | tax code (34 bits: 10 digits fit) | reference hash top 28 bits.
+inline uint64_t PackOrder(EventPriority priority, uint64_t tax_code, uint64_t ref_hash) {
+  return (static_cast<uint64_t>(priority) << 62) | ((tax_code & ((1ULL << 34) - 1)) << 28) | (ref_hash >> 36);
+}
+
+constexpr uint32_t kNoDossier = 0xffffffffu;
+
+struct Event {
+  int64_t time;
+  uint64_t order;
+  uint32_t dossier;  // kNoDossier for wake-ups
+  EventKind kind;
+};
+static_assert(sizeof(Event) == 24, "events stay compact");
+
+// Orders events and EDF entries; consults the store only on a packed tie.
+class EventOrder {
+ public:
+  explicit EventOrder(const DossierStore* store) : store_(store) {}
+  bool Less(int64_t ta, uint64_t oa, uint32_t da, int64_t tb, uint64_t ob, uint32_t db) const {
+    if (ta != tb) return ta < tb;
+    if (oa != ob) return oa < ob;
+    return TieLess(da, db);
+  }
+
+ private:
+  bool TieLess(uint32_t a, uint32_t b) const;
+  const DossierStore* store_;
+};
+
+// A 4-ary min-heap of events (shallower than binary: fewer cache misses per pop).
+class EventHeap {
+ public:
+  explicit EventHeap(const DossierStore* store) : order_(store) {}
+  bool empty() const { return items_.empty(); }
+  size_t size() const { return items_.size(); }
+  const Event& top() const { return items_.front(); }
+  void Push(const Event& e);
+  Event Pop();
+  bool Less(const Event& a, const Event& b) const {
+    return order_.Less(a.time, a.order, a.dossier, b.time, b.order, b.dossier);
+  }
+
+ private:
+  EventOrder order_;
+  std::vector<Event> items_;
+};
+
+// The FIFO waiting line: a growable ring of dossier indices.
+class DossierRing {
+ public:
+  bool empty() const { return head_ == tail_; }
+  size_t size() const { return tail_ - head_; }
+  void Push(uint32_t dossier);
+  uint32_t Pop() { return items_[head_++ & mask_]; }
+
+ private:
+  std::vector<uint32_t> items_;
+  uint64_t head_ = 0, tail_ = 0, mask_ = 0;
+};
+
+// The EDF waiting line: a binary min-heap on (deadline coordinate, order).
+class EdfHeap {
+ public:
+  explicit EdfHeap(const DossierStore* store) : order_(store) {}
+  bool empty() const { return items_.empty(); }
+  size_t size() const { return items_.size(); }
+  void Push(int64_t deadline_w, uint64_t order, uint32_t dossier);
+  uint32_t Pop();
+
+ private:
+  struct Item {
+    int64_t deadline_w;
+    uint64_t order;
+    uint32_t dossier;
+  };
+  bool Less(const Item& a, const Item& b) const {
+    return order_.Less(a.deadline_w, a.order, a.dossier, b.deadline_w, b.order, b.dossier);
+  }
+  EventOrder order_;
+  std::vector<Item> items_;
+};
+
+}  // namespace nsw
+
+#endif  // NSW_SERVER_DOMAIN_EVENT_QUEUE_H_

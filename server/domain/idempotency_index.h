@@ -1,0 +1,64 @@
+// IdempotencyIndex: finds the dossier an (enterprise, client reference) pair
+// names, for idempotent submission and GET /v1/dossiers?client_ref=R.
+//
+// An open-addressing table (linear probing, power-of-two size, load <= 3/4)
+// of 8-byte slots: the dossier index and 32 bits of a keyed 64-bit hash (the
+// other bits chose the slot). The keyed hash is SipHash-2-4 under a secret
+// per-run key of (tax code, public reference hash), so clients cannot aim
+// collisions at the table, and the table can be rebuilt from the store alone
+// when it grows. Candidates are filtered on the record's enterprise and
+// reference hash; the caller confirms the full reference against the journal
+// (only the journal holds it). The secret key changes only where entries sit,
+// never which dossier is found, so it cannot affect results.
+// Not thread-safe: the service's mutex guards it.
+#ifndef NSW_SERVER_DOMAIN_IDEMPOTENCY_INDEX_H_
+#define NSW_SERVER_DOMAIN_IDEMPOTENCY_INDEX_H_
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "server/domain/dossier_store.h"
+#include "server/domain/siphash.h"
+
+namespace nsw {
+
+// The public, stable hash of a client reference: part of every dossier's
+// random key and event tie-break, so it must not depend on the secret.
+uint64_t ReferenceHash(std::string_view client_ref);
+
+class IdempotencyIndex {
+ public:
+  // `store` must outlive the index.
+  IdempotencyIndex(const SipKey& secret, const DossierStore* store);
+  IdempotencyIndex(const IdempotencyIndex&) = delete;
+  IdempotencyIndex& operator=(const IdempotencyIndex&) = delete;
+
+  // Indexes a stored dossier under its record's enterprise and reference hash.
+  void Insert(uint32_t dossier);
+  // Dossiers of `enterprise` (interned index) whose reference hash is
+  // `ref_hash`: normally zero or one.
+  void Find(uint32_t enterprise, uint64_t ref_hash, std::vector<uint32_t>* out) const;
+
+  size_t size() const { return size_; }
+  size_t capacity() const { return slots_.size(); }
+
+ private:
+  struct Slot {
+    uint32_t dossier_plus_one;  // 0: empty
+    uint32_t tag;               // high half of the keyed hash
+  };
+  uint64_t KeyedHash(uint64_t tax_code, uint64_t ref_hash) const;
+  void Place(uint64_t hash, uint32_t dossier);
+  void Grow();
+
+  SipKey secret_;
+  const DossierStore* store_;
+  std::vector<Slot> slots_;
+  uint64_t mask_ = 0;
+  size_t size_ = 0;
+};
+
+}  // namespace nsw
+
+#endif  // NSW_SERVER_DOMAIN_IDEMPOTENCY_INDEX_H_

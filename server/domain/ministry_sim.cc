@@ -1,0 +1,253 @@
+// MinistrySim: event handlers of the lifecycle (see ministry_sim.h).
+#include "server/domain/ministry_sim.h"
+
+#include <cassert>
+
+namespace nsw {
+
+MinistrySim::MinistrySim(int ministry, const SimModel* model, uint64_t seed, bool simulated_enterprise,
+                         DossierStore* store, std::vector<GroupAccumulator>* procedure_groups)
+    : ministry_(ministry),
+      model_(model),
+      ministry_model_(model->ministries()[ministry]),
+      calendar_(ministry_model_.calendar),
+      seed_(seed),
+      simulated_enterprise_(simulated_enterprise),
+      store_(store),
+      procedure_groups_(procedure_groups),
+      group_(kMinistryDigits),
+      heap_(store),
+      edf_(store) {}
+
+void MinistrySim::Push(int64_t time, EventKind kind, uint32_t dossier) {
+  uint64_t order = PackOrder(kPriorityWake, 0, 0);
+  if (dossier != kNoDossier) {
+    const DossierRecord& r = store_->at(dossier);
+    order = PackOrder(PriorityOf(kind), store_->tax_code(r.enterprise), r.ref_hash);
+  }
+  heap_.Push(Event{time, order, dossier, kind});
+}
+
+void MinistrySim::Schedule(uint32_t dossier) {
+  Push(store_->at(dossier).submitted_at, EventKind::kArrive, dossier);
+}
+
+void MinistrySim::Advance(int64_t t) {
+  while (!heap_.empty() && heap_.top().time < t) Process(heap_.Pop());
+}
+
+ActionVerdict MinistrySim::Act(uint32_t dossier, ActionRecord::Kind action, int64_t t) {
+  const DossierRecord& r = store_->at(dossier);
+  const Event probe{t, PackOrder(kPriorityArrival, store_->tax_code(r.enterprise), r.ref_hash), dossier,
+                    EventKind::kArrive};
+  // Everything up to and including the probe's place: an equal key can only
+  // be this dossier's own arrival, which must come first.
+  while (!heap_.empty() && !heap_.Less(probe, heap_.top())) Process(heap_.Pop());
+  const ActionHistory history{r.has(kFlagFeePaid), r.has(kFlagSupplemented)};
+  const ActionVerdict verdict = JudgeAction(action, r.dossier_state(), history);
+  if (verdict != ActionVerdict::kApply) return verdict;
+  switch (action) {
+    case ActionRecord::PAY: Pay(dossier, t); break;
+    case ActionRecord::SUPPLEMENT: Supplement(dossier, t); break;
+    case ActionRecord::WITHDRAW: Withdraw(dossier, t); break;
+    default: break;
+  }
+  return verdict;
+}
+
+void MinistrySim::Process(const Event& e) {
+  ++events_processed_;
+  switch (e.kind) {
+    case EventKind::kArrive: Arrive(e.dossier, e.time); break;
+    case EventKind::kPay: Pay(e.dossier, e.time); break;
+    case EventKind::kSupplement: Supplement(e.dossier, e.time); break;
+    case EventKind::kWithdraw: Withdraw(e.dossier, e.time); break;
+    case EventKind::kWake:
+      wake_at_ = kNoWake;
+      Dispatch(e.time);
+      break;
+    default: EndReview(e.dossier, e.time, e.kind); break;
+  }
+}
+
+void MinistrySim::ChangeQueue(const DossierRecord& r, int64_t t, int64_t delta) {
+  group_.queue.Change(t, delta);
+  procedure_group(r).queue.Change(t, delta);
+}
+
+void MinistrySim::ChangeBusy(const DossierRecord& r, int64_t t, int64_t delta) {
+  group_.busy.Change(t, delta);
+  procedure_group(r).busy.Change(t, delta);
+}
+
+void MinistrySim::ChangeOpen(const DossierRecord& r, int64_t t, int64_t delta) {
+  group_.open.Change(t, delta);
+  procedure_group(r).open.Change(t, delta);
+}
+
+void MinistrySim::StopDeadline(DossierRecord& r, int64_t t) {
+  if (r.deadline_w == kNoDeadline || r.has(kFlagDeadlineStopped)) return;
+  r.deadline_w -= calendar_.WorkingCoordinate(t);
+  r.set(kFlagDeadlineStopped);
+}
+
+void MinistrySim::ResumeDeadline(DossierRecord& r, int64_t t) {
+  if (!r.has(kFlagDeadlineStopped)) return;
+  r.deadline_w += calendar_.WorkingCoordinate(t);
+  r.clear(kFlagDeadlineStopped);
+}
+
+void MinistrySim::Arrive(uint32_t d, int64_t t) {
+  DossierRecord& r = store_->at(d);
+  const ProcedureModel& p = model_->procedures()[r.procedure];
+  GroupAccumulator& pg = procedure_group(r);
+  for (GroupAccumulator* g : {&group_, &pg}) {
+    ++g->arrivals;
+    if (r.has(kFlagLate)) ++g->late_arrivals;
+    if (t < g->first_arrival) g->first_arrival = t;
+  }
+  ChangeOpen(r, t, +1);
+  store_->Transition(d, RECEIVED, t);
+  r.deadline_w = p.deadline_working_us > 0 ? calendar_.WorkingCoordinate(t) + p.deadline_working_us : kNoDeadline;
+  if (!p.has_fee) {
+    Enqueue(d, t);
+    return;
+  }
+  store_->Transition(d, FEE_NOTIFIED, t);
+  StopDeadline(r, t);
+  if (simulated_enterprise_) {
+    const Uniforms u = RandomOf(r).Draw(RandomPurpose::kFee, 0);
+    const int64_t delay = p.fee_delay.Sample(u.u[0], u.u[1]);
+    Push(t + delay, u.u[2] < p.withdraw_probability ? EventKind::kWithdraw : EventKind::kPay, d);
+  }
+}
+
+void MinistrySim::Enqueue(uint32_t d, int64_t t) {
+  DossierRecord& r = store_->at(d);
+  store_->Transition(d, QUEUED, t);
+  ChangeQueue(r, t, +1);
+  ++queued_;
+  if (ministry_model_.edf) {
+    edf_.Push(r.deadline_w, PackOrder(kPriorityArrival, store_->tax_code(r.enterprise), r.ref_hash), d);
+  } else {
+    fifo_.Push(d);
+  }
+  Dispatch(t);
+}
+
+void MinistrySim::Dispatch(int64_t t) {
+  while (busy_ < ministry_model_.officers && queued_ > 0) {
+    if (!calendar_.IsWorking(t)) {
+      const int64_t open = calendar_.NextWorkingInstant(t);
+      if (wake_at_ != open) {
+        wake_at_ = open;
+        Push(open, EventKind::kWake, kNoDossier);
+      }
+      return;
+    }
+    uint32_t d;
+    do {  // skip dossiers withdrawn while waiting
+      d = ministry_model_.edf ? edf_.Pop() : fifo_.Pop();
+    } while (store_->at(d).state != QUEUED);
+    StartReview(d, t);
+  }
+}
+
+void MinistrySim::StartReview(uint32_t d, int64_t t) {
+  DossierRecord& r = store_->at(d);
+  const ProcedureModel& p = model_->procedures()[r.procedure];
+  const int64_t wait = t - r.last_at;
+  --queued_;
+  ++busy_;
+  ChangeQueue(r, t, -1);
+  ChangeBusy(r, t, +1);
+  for (GroupAccumulator* g : {&group_, &procedure_group(r)}) {
+    ++g->queue_visits;
+    if (wait > 0) ++g->waited;
+    g->wait.Record(wait);
+  }
+  store_->Transition(d, IN_REVIEW, t);
+  const uint32_t round = r.rounds;
+  if (r.rounds < 255) ++r.rounds;
+  const Uniforms u = RandomOf(r).Draw(RandomPurpose::kReview, round);
+  const int64_t end = calendar_.AddWorkingTime(t, p.service.Sample(u.u[0], u.u[1]));
+  EventKind outcome = EventKind::kReviewApprove;
+  if (u.u[2] >= p.approve_below) {
+    if (u.u[2] < p.reject_below) {
+      outcome = EventKind::kReviewReject;
+    } else {
+      outcome = u.u[3] < p.withdraw_probability ? EventKind::kReviewSupplementWithdraw : EventKind::kReviewSupplement;
+    }
+  }
+  Push(end, outcome, d);
+}
+
+void MinistrySim::EndReview(uint32_t d, int64_t t, EventKind outcome) {
+  DossierRecord& r = store_->at(d);
+  if (r.state != IN_REVIEW) return;  // withdrawn over HTTP during the review
+  const ProcedureModel& p = model_->procedures()[r.procedure];
+  GroupAccumulator& pg = procedure_group(r);
+  --busy_;
+  ChangeBusy(r, t, -1);
+  if (outcome == EventKind::kReviewApprove || outcome == EventKind::kReviewReject) {
+    const bool approve = outcome == EventKind::kReviewApprove;
+    store_->Transition(d, approve ? APPROVED : REJECTED, t);
+    ChangeOpen(r, t, -1);
+    const bool breached = r.deadline_w != kNoDeadline && calendar_.WorkingCoordinate(t) > r.deadline_w;
+    if (breached) r.set(kFlagBreached);
+    for (GroupAccumulator* g : {&group_, &pg}) {
+      ++(approve ? g->approved : g->rejected);
+      if (breached) ++g->deadline_breaches;
+      g->time_to_decision.Record(t - r.submitted_at);
+    }
+  } else {
+    store_->Transition(d, SUPPLEMENT_REQUESTED, t);
+    ++group_.supplements_requested;
+    ++pg.supplements_requested;
+    StopDeadline(r, t);
+    if (simulated_enterprise_) {
+      const Uniforms u = RandomOf(r).Draw(RandomPurpose::kSupplement, r.rounds);
+      const int64_t delay = p.supplement_delay.Sample(u.u[0], u.u[1]);
+      Push(t + delay, outcome == EventKind::kReviewSupplementWithdraw ? EventKind::kWithdraw : EventKind::kSupplement,
+           d);
+    }
+  }
+  Dispatch(t);
+}
+
+void MinistrySim::Pay(uint32_t d, int64_t t) {
+  DossierRecord& r = store_->at(d);
+  assert(r.state == FEE_NOTIFIED);
+  store_->Transition(d, FEE_PAID, t);
+  r.set(kFlagFeePaid);
+  ResumeDeadline(r, t);
+  Enqueue(d, t);
+}
+
+void MinistrySim::Supplement(uint32_t d, int64_t t) {
+  DossierRecord& r = store_->at(d);
+  assert(r.state == SUPPLEMENT_REQUESTED);
+  r.set(kFlagSupplemented);
+  ResumeDeadline(r, t);
+  Enqueue(d, t);
+}
+
+void MinistrySim::Withdraw(uint32_t d, int64_t t) {
+  DossierRecord& r = store_->at(d);
+  const DossierState before = r.dossier_state();
+  if (IsTerminal(before)) return;
+  store_->Transition(d, WITHDRAWN, t);
+  ChangeOpen(r, t, -1);
+  ++group_.withdrawn;
+  ++procedure_group(r).withdrawn;
+  if (before == QUEUED) {
+    --queued_;  // its entry stays in the line and is skipped when reached
+    ChangeQueue(r, t, -1);
+  } else if (before == IN_REVIEW) {
+    --busy_;  // its review-end event goes stale
+    ChangeBusy(r, t, -1);
+    Dispatch(t);
+  }
+}
+
+}  // namespace nsw

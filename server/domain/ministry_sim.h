@@ -1,0 +1,114 @@
+// MinistrySim: the discrete-event simulation of one ministry: its officers,
+// its waiting line (FIFO or EDF), its event heap and the statistics of the
+// ministry and of each of its procedures. Ministries never interact, so each
+// advances on its own; Simulation (simulation.h) fans calls out to them.
+//
+// Time: Advance(t) processes every event with time < t in (time, priority,
+// enterprise, reference) order. Officers take a dossier only at a working
+// instant of the ministry's calendar; a review of S working microseconds
+// started at t ends at AddWorkingTime(t, S), pausing outside office hours.
+// When work waits for the office to open, one wake-up event is scheduled at
+// the next working instant.
+//
+// Deadlines are points on the calendar's working-time axis (see calendar.h):
+// set at RECEIVED to W(received) + deadline; while the enterprise must act
+// (FEE_NOTIFIED until FEE_PAID, SUPPLEMENT_REQUESTED until the supplement)
+// the record holds the remaining working time instead, so the clock stops.
+// A dossier breaches its deadline when it is decided (APPROVED or REJECTED)
+// strictly after it; withdrawals never breach.
+//
+// REQUIRES: every event is scheduled at or after the instant the ministry has
+// already processed (the service's sequencer guarantees it); then the order
+// in which events are processed, and so every result, does not depend on how
+// the calls to Advance are spaced. Not thread-safe.
+#ifndef NSW_SERVER_DOMAIN_MINISTRY_SIM_H_
+#define NSW_SERVER_DOMAIN_MINISTRY_SIM_H_
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "proto/journal.pb.h"
+#include "server/domain/dossier_store.h"
+#include "server/domain/event_queue.h"
+#include "server/domain/group_stats.h"
+#include "server/domain/lifecycle.h"
+#include "server/domain/sim_model.h"
+
+namespace nsw {
+
+// Histogram precision: ministries (and the total merged from them) keep 3
+// significant digits, procedures 2, to keep memory small with 198 of them.
+constexpr int kMinistryDigits = 3;
+constexpr int kProcedureDigits = 2;
+
+class MinistrySim {
+ public:
+  static constexpr int64_t kNoWake = std::numeric_limits<int64_t>::min();
+
+  // `procedure_groups` holds one accumulator per catalog procedure; this
+  // ministry touches only its own procedures' entries.
+  MinistrySim(int ministry, const SimModel* model, uint64_t seed, bool simulated_enterprise,
+              DossierStore* store, std::vector<GroupAccumulator>* procedure_groups);
+  MinistrySim(const MinistrySim&) = delete;
+  MinistrySim& operator=(const MinistrySim&) = delete;
+
+  // Schedules the dossier's arrival at its submitted_at.
+  void Schedule(uint32_t dossier);
+  // Processes every event with time < t.
+  void Advance(int64_t t);
+  // An enterprise follow-up at t: processes every event ordered before it
+  // (as if it were an arrival-priority event of its dossier), then judges it
+  // against the state at that point and applies it when legal.
+  ActionVerdict Act(uint32_t dossier, ActionRecord::Kind action, int64_t t);
+
+  const GroupAccumulator& group() const { return group_; }
+  uint32_t officers() const { return model_->ministries()[ministry_].officers; }
+  uint64_t events_processed() const { return events_processed_; }
+  size_t pending_events() const { return heap_.size(); }
+
+ private:
+  void Process(const Event& e);
+  void Push(int64_t time, EventKind kind, uint32_t dossier);
+  void Arrive(uint32_t d, int64_t t);
+  void Enqueue(uint32_t d, int64_t t);
+  void Dispatch(int64_t t);
+  void StartReview(uint32_t d, int64_t t);
+  void EndReview(uint32_t d, int64_t t, EventKind outcome);
+  void Pay(uint32_t d, int64_t t);
+  void Supplement(uint32_t d, int64_t t);
+  void Withdraw(uint32_t d, int64_t t);
+  void StopDeadline(DossierRecord& r, int64_t t);
+  void ResumeDeadline(DossierRecord& r, int64_t t);
+  // Level changes on the ministry's and the procedure's accumulators.
+  void ChangeQueue(const DossierRecord& r, int64_t t, int64_t delta);
+  void ChangeBusy(const DossierRecord& r, int64_t t, int64_t delta);
+  void ChangeOpen(const DossierRecord& r, int64_t t, int64_t delta);
+  GroupAccumulator& procedure_group(const DossierRecord& r) { return (*procedure_groups_)[r.procedure]; }
+  DossierRandom RandomOf(const DossierRecord& r) const {
+    return DossierRandom(seed_, store_->tax_code(r.enterprise), r.ref_hash);
+  }
+
+  const int ministry_;
+  const SimModel* model_;
+  const MinistryModel& ministry_model_;
+  const WorkingCalendar& calendar_;
+  const uint64_t seed_;
+  const bool simulated_enterprise_;
+  DossierStore* store_;
+  std::vector<GroupAccumulator>* procedure_groups_;
+  GroupAccumulator group_;
+
+  EventHeap heap_;
+  DossierRing fifo_;
+  EdfHeap edf_;
+  int64_t queued_ = 0;  // live entries; the lines also hold withdrawn ones, skipped on pop
+  uint32_t busy_ = 0;
+  int64_t wake_at_ = kNoWake;  // the pending wake-up
+  uint64_t events_processed_ = 0;
+};
+
+}  // namespace nsw
+
+#endif  // NSW_SERVER_DOMAIN_MINISTRY_SIM_H_
