@@ -6,6 +6,11 @@
 // Also URL parsing.
 #include "client/http_connection.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -341,6 +346,63 @@ TEST_F(ConnectionTest, ConnectRefusedIsClassified) {
   EXPECT_NE(r.error_message.find("connect 127.0.0.1:" + std::to_string(port)), std::string::npos) << r.error_message;
   EXPECT_EQ(conn.connects(), 0u);
   EXPECT_EQ(ErrorClassName(r.error), "connect");
+}
+
+// A listener whose accept queue is full drops new SYNs (Linux), so a
+// connect hangs: the connect phase's own timeout classifies it as kConnect,
+// and a shorter request deadline as kTimeout.
+class FullBacklog {
+ public:
+  explicit FullBacklog(boost::asio::io_context& io) : acceptor_(io) {
+    using boost::asio::ip::tcp;
+    tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), 0);
+    acceptor_.open(ep.protocol());
+    acceptor_.bind(ep);
+    acceptor_.listen(0);
+    port_ = acceptor_.local_endpoint().port();
+    // Fill the queue with raw non-blocking connects that are never accepted
+    // (Asio's synchronous connect would wait for them).
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port_);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int i = 0; i < 4; ++i) {
+      int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (fd < 0) continue;
+      (void)::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+      fillers_.push_back(fd);
+    }
+  }
+  ~FullBacklog() {
+    for (int fd : fillers_) ::close(fd);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<int> fillers_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(ConnectionTest, ConnectTimeoutIsAConnectErrorRequestDeadlineATimeout) {
+  FullBacklog full(io_);
+  Drain();
+  Url url;
+  ASSERT_TRUE(ParseUrl("http://127.0.0.1:" + std::to_string(full.port()) + "/", &url).ok());
+  ConnectionOptions options;
+  options.connect_timeout = std::chrono::milliseconds(150);
+  options.request_timeout = std::chrono::seconds(5);
+  HttpConnection conn(io_, url, options);
+  Saved r = Get(conn);
+  if (r.error == ErrorClass::kOk || conn.connects() > 0) GTEST_SKIP() << "this kernel accepted past the backlog";
+  EXPECT_EQ(r.error, ErrorClass::kConnect) << r.error_message;
+  EXPECT_NE(r.error_message.find("timed out"), std::string::npos) << r.error_message;
+
+  options.connect_timeout = std::chrono::seconds(5);
+  options.request_timeout = std::chrono::milliseconds(150);
+  HttpConnection conn2(io_, url, options);
+  r = Get(conn2);
+  EXPECT_EQ(r.error, ErrorClass::kTimeout) << r.error_message;
 }
 
 TEST_F(ConnectionTest, UnresolvableHostIsAConnectError) {
