@@ -64,8 +64,6 @@ struct HttpServerOptions {
   // --shutdown-timeout: Drain() waits at most this long for requests in
   // progress. Default 10 s.
   int64_t shutdown_timeout_us = 10'000'000;
-  // Retry-After on the connection-limit and overload 503s, seconds. Default 1.
-  int retry_after_seconds = 1;
   // --tls-cert / --tls-key: PEM certificate chain and private key; both set
   // serves HTTPS only. Default empty (plain HTTP).
   std::string tls_cert_file;

@@ -81,7 +81,8 @@ struct RouterOptions {
   // Wall clock for signature staleness, Unix seconds. Empty (the default):
   // the system clock.
   std::function<int64_t()> unix_seconds;
-  // Retry-After of every 503, seconds. Default 1.
+  // Retry-After of every 503 (not ready, journal failure, connection limit,
+  // overload), seconds. Default 1.
   int retry_after_seconds = 1;
 };
 

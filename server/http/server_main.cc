@@ -59,9 +59,7 @@ int RunServer(const ServerFlags& flags, spdlog::logger* log) {
   }
 
   NswService service(catalog, flags.service, env.get(), log);
-  RouterOptions router_options;
-  router_options.retry_after_seconds = flags.http.retry_after_seconds;
-  Router router(&service, auth.verifier.get(), router_options, log);
+  Router router(&service, auth.verifier.get(), RouterOptions(), log);
   std::unique_ptr<AccessLog> access_log;
   if (!flags.access_log.empty()) {
     s = AccessLog::Open(flags.access_log, &access_log);
@@ -83,7 +81,7 @@ int RunServer(const ServerFlags& flags, spdlog::logger* log) {
             "auth {}",
             ServerVersion(), server.local_address(), server.tls() ? "https" : "http", flags.http.threads,
             flags.http.threads == 1 ? "" : "s", so.journal.dir, so.clock == ClockMode::kTrace ? "trace" : "wall",
-            so.clock == ClockMode::kWall ? " at speed " + std::to_string(so.speed) : std::string(),
+            so.clock == ClockMode::kWall ? fmt::format(" at speed {}", so.speed) : std::string(),
             DurabilityName(so.journal.durability),
             so.enterprise_actions == EnterpriseActions::kHttp ? "http" : "simulated",
             flags.auth.mode == AuthMode::kHmac ? "hmac" : "none");
