@@ -89,7 +89,8 @@ class Worker {
         start_unix_us_(start_unix_us),
         inflight_cap_(inflight_cap),
         followup_cap_(followup_cap),
-        stop_(stop) {}
+        stop_(stop),
+        pacer_(options, workload->trace_origin_us()) {}
 
   void Run() {
     asio::io_context io(1);
@@ -97,7 +98,6 @@ class Worker {
     io_ = &io;
     timer_ = &timer;
     flush_ = &flush;
-    origin_ = workload_->trace_origin_us();
     for (int c = 0; c < connections_; ++c) {
       slots_.push_back(workload_->NewConnection(io, id_));
       idle_.push_back(c);
@@ -107,7 +107,6 @@ class Worker {
       SetStatus(s);
       source_done_ = true;
     }
-    if (o_.pacing == Pacing::kRate) schedule_.emplace(RateProfile(o_.rate, o_.stages), o_.arrivals, o_.seed);
     Advance();
     asio::post(io, [this] { Kick(); });
     ArmFlush();
@@ -182,29 +181,10 @@ class Worker {
       source_done_ = true;
       return;
     }
-    switch (o_.pacing) {
-      case Pacing::kRate:
-        while (schedule_index_ <= j.index) {
-          if (!schedule_->Next(&last_due_)) {
-            source_done_ = true;
-            return;
-          }
-          ++schedule_index_;
-        }
-        j.due_us = last_due_;
-        break;
-      case Pacing::kSpeed:
-        j.due_us = std::llround(static_cast<double>(j.trace_at_us - origin_) / o_.speed);
-        break;
-      case Pacing::kMax:
-        j.due_us = 0;
-        break;
-    }
-    if (o_.duration_us > 0 && o_.pacing != Pacing::kMax && j.due_us >= o_.duration_us) {
+    if (!pacer_.Assign(&j)) {
       source_done_ = true;
       return;
     }
-    j.intended_us = j.due_us;
     j.primary = true;
     j.attempt = 0;
     next_ = std::move(j);
@@ -404,10 +384,7 @@ class Worker {
   std::vector<std::unique_ptr<WorkloadConnection>> slots_;
   std::vector<int> idle_;
   std::unique_ptr<JobSource> source_;
-  std::optional<ArrivalSchedule> schedule_;
-  uint64_t schedule_index_ = 0;
-  int64_t last_due_ = 0;
-  int64_t origin_ = 0;
+  Pacer pacer_;
   Job next_;
   bool has_next_ = false;
   bool source_done_ = false;
@@ -433,6 +410,33 @@ class Worker {
 };
 
 }  // namespace
+
+// ---------------------------------------------------------------- pacer
+
+Pacer::Pacer(const EngineOptions& options, int64_t trace_origin_us) : o_(options), origin_us_(trace_origin_us) {
+  if (o_.pacing == Pacing::kRate) schedule_.emplace(RateProfile(o_.rate, o_.stages), o_.arrivals, o_.seed);
+}
+
+bool Pacer::Assign(Job* j) {
+  switch (o_.pacing) {
+    case Pacing::kRate:
+      while (next_index_ <= j->index) {
+        if (!schedule_->Next(&last_due_)) return false;
+        ++next_index_;
+      }
+      j->due_us = last_due_;
+      break;
+    case Pacing::kSpeed:
+      j->due_us = std::llround(static_cast<double>(j->trace_at_us - origin_us_) / o_.speed);
+      break;
+    case Pacing::kMax:
+      j->due_us = 0;
+      break;
+  }
+  if (o_.duration_us > 0 && o_.pacing != Pacing::kMax && j->due_us >= o_.duration_us) return false;
+  j->intended_us = j->due_us;
+  return true;
+}
 
 // ---------------------------------------------------------------- engine
 
@@ -607,7 +611,7 @@ Status Engine::Impl::Run(const RunInfo& info, RunResults* results) {
   if (!io_status_.ok()) return io_status_;
   total.Export(workload_->ministry_names(), results);
   results->set_format(std::string(kResultsFormat));
-  results->set_tool_version(std::string(kToolVersion));
+  results->set_tool_version(std::string(ToolVersion()));
   results->set_mode(info.mode);
   results->set_target(info.target);
   results->set_run_id(info.run_id);

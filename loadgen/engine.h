@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -147,6 +148,26 @@ struct EngineOptions {
   // Progress: called about once a second with a line (no newline); empty
   // function: no progress.
   std::function<void(const std::string&)> progress;
+};
+
+// Intended send times of primary jobs from the global schedule: request i
+// gets the same due time in every thread and shard. Rate pacing walks the
+// arrival schedule up to each job's global index; speed pacing scales the
+// record's trace time; max pacing leaves 0 (the engine sends on
+// completion). One per worker thread (not thread-safe).
+class Pacer {
+ public:
+  Pacer(const EngineOptions& options, int64_t trace_origin_us);
+  // Sets job->due_us and intended_us; false when the schedule has ended
+  // (past the last stage or --duration). Jobs in increasing index.
+  bool Assign(Job* job);
+
+ private:
+  const EngineOptions& o_;
+  int64_t origin_us_;
+  std::optional<ArrivalSchedule> schedule_;
+  uint64_t next_index_ = 0;
+  int64_t last_due_ = 0;
 };
 
 // Run-level description copied into RunResults.

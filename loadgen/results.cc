@@ -13,6 +13,12 @@
 
 namespace nsw::loadgen {
 
+#ifndef NSW_VERSION
+#define NSW_VERSION "0.0.0"
+#endif
+
+std::string_view ToolVersion() { return NSW_VERSION; }
+
 std::string_view RequestKindName(RequestKind kind) {
   switch (kind) {
     case RequestKind::kSubmit: return "submit";

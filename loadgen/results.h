@@ -19,7 +19,8 @@
 namespace nsw::loadgen {
 
 inline constexpr std::string_view kResultsFormat = "nswsim-results-1";
-inline constexpr std::string_view kToolVersion = "0.1.0";
+// The project version (CMake PROJECT_VERSION).
+std::string_view ToolVersion();
 
 enum class RequestKind { kSubmit = 0, kPoll, kPay, kSupplement, kWithdraw, kUrl };
 inline constexpr int kRequestKindCount = 6;
