@@ -144,7 +144,7 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(net::io_context& io, Url url, ConnectionOptions options)
       : io_(io), url_(std::move(url)), options_(std::move(options)), resolver_(io), socket_(io), timer_(io) {
-    sink_.body_limit = options_.max_response_body;
+    sinks_[0].body_limit = sinks_[1].body_limit = options_.max_response_body;
     host_header_ = url_.host_header();
     port_text_ = std::to_string(url_.port);
     if (url_.tls()) InitTls();
@@ -168,7 +168,7 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
     if (open_) {
       reused_ = true;
       ArmTimer(deadline_);
-      StartWrite();
+      StartExchange();
     } else {
       Connect();
     }
@@ -330,7 +330,7 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
     open_ = true;
     connecting_ = false;
     ArmTimer(deadline_);
-    StartWrite();
+    StartExchange();
   }
 
   template <typename Stream>
@@ -338,10 +338,12 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
     net::async_write(stream, net::buffer(write_buf_),
                      [self = shared_from_this(), seq = request_seq_](error_code ec, std::size_t) {
                        if (seq != self->request_seq_) return;
-                       if (ec) return self->Fail(ec, "write to " + self->url_.host_header());
+                       // A failed write is left to the read in flight: it ends
+                       // with the server's early answer (a 413 or 401 before
+                       // the body), or with the reason the connection broke.
+                       if (ec) return;
                        self->written_ = true;
                        self->written_at_ = MonotonicClock::now();
-                       self->StartRead();
                      });
   }
 
@@ -355,29 +357,32 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
                      });
   }
 
-  void StartWrite() {
-    if (tls_) {
-      WriteOn(*tls_);
-    } else {
-      WriteOn(socket_);
-    }
-  }
-
-  void StartRead() {
-    sink_.Reset();
-    parser_.emplace(&sink_);
+  // Writes the request and reads the response at the same time (one read
+  // and one write in flight is allowed on TCP and TLS streams), so an answer
+  // the server sends before reading the whole body is not lost.
+  void StartExchange() {
+    // Alternate sinks: a callback that sends the next request must still see
+    // the response it was given.
+    sink_index_ ^= 1;
+    ResponseParser::Sink& sink = sinks_[sink_index_];
+    sink.Reset();
+    parser_.emplace(&sink);
     parser_->body_limit(options_.max_response_body);
     parser_->header_limit(static_cast<std::uint32_t>(std::min<size_t>(options_.max_response_header, UINT32_MAX)));
     if (head_request_) parser_->skip(true);
     if (tls_) {
+      WriteOn(*tls_);
       ReadOn(*tls_);
     } else {
+      WriteOn(socket_);
       ReadOn(socket_);
     }
   }
 
   void OnResponse() {
-    bool keep_alive = parser_->keep_alive();
+    // Answered before the request was fully written: where the next request
+    // would start is unknown, so the connection is not reused.
+    bool keep_alive = parser_->keep_alive() && written_;
     if (!keep_alive) CloseTransport();
     Complete(ErrorClass::kOk, std::string());
   }
@@ -406,6 +411,7 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
       attempts_ = 2;
       written_ = false;
       parser_.reset();
+      ++request_seq_;  // the first attempt's write handler must not touch the second
       return Connect();
     }
     CloseTransport();
@@ -428,14 +434,15 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
     ++request_seq_;  // stale handlers of this request become no-ops
     if (error != ErrorClass::kOk) read_buf_.clear();
     HttpResult& r = result_;
+    const ResponseParser::Sink& sink = sinks_[sink_index_];
     r.error = error;
     r.error_message = std::move(message);
     bool ok = error == ErrorClass::kOk;
-    r.status = ok ? sink_.status : 0;
-    r.body = ok ? std::string_view(sink_.body) : std::string_view();
-    r.content_type = ok ? std::string_view(sink_.content_type) : std::string_view();
-    r.retry_after = ok ? std::string_view(sink_.retry_after) : std::string_view();
-    r.request_id = ok ? std::string_view(sink_.request_id) : std::string_view();
+    r.status = ok ? sink.status : 0;
+    r.body = ok ? std::string_view(sink.body) : std::string_view();
+    r.content_type = ok ? std::string_view(sink.content_type) : std::string_view();
+    r.retry_after = ok ? std::string_view(sink.retry_after) : std::string_view();
+    r.request_id = ok ? std::string_view(sink.request_id) : std::string_view();
     r.reused_connection = reused_;
     r.attempts = attempts_;
     r.started = started_;
@@ -474,7 +481,8 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
 
   std::string write_buf_;
   boost::beast::flat_buffer read_buf_;
-  ResponseParser::Sink sink_;
+  ResponseParser::Sink sinks_[2];
+  int sink_index_ = 0;
   std::optional<ResponseParser> parser_;
   HttpResult result_;
   Callback done_;

@@ -4,7 +4,9 @@
 // the load generator's `url` mode uses it as is against any HTTP server.
 //
 // Behaviour:
-//  - One request at a time (no pipelining). The TCP (or TLS) connection is
+//  - One request at a time (no pipelining); its response is read while the
+//    request is being written, so a server that answers early (413 before
+//    reading a large body) is heard, not seen as a reset. The TCP (or TLS) connection is
 //    opened lazily by the first Send and kept alive; it is closed when the
 //    server answers "Connection: close" (or HTTP/1.0 without keep-alive), on
 //    any error, and on timeout; the next Send reconnects.
@@ -106,7 +108,8 @@ struct HttpRequest {
 };
 
 // The outcome of one Send. Valid only during the callback (the connection
-// reuses the storage): copy what you keep.
+// reuses the storage; sending the next request from the callback is fine):
+// copy what you keep.
 struct HttpResult {
   ErrorClass error = ErrorClass::kOk;
   std::string error_message;           // empty when ok: "connect 127.0.0.1:1: Connection refused"

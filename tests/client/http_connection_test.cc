@@ -472,6 +472,30 @@ TEST_F(ConnectionTest, HeadResponseHasNoBody) {
   EXPECT_EQ(conn->connects(), 1u);
 }
 
+TEST_F(ConnectionTest, AnAnswerBeforeTheBodyIsReadIsNotLost) {
+  // 8 MiB cannot sit in the socket buffers: the write is still going when
+  // the server answers 413 and stops reading.
+  server_->set_early_handler([](const LoopbackRequest& req) -> std::optional<LoopbackResponse> {
+    if (req.method != "POST") return std::nullopt;
+    LoopbackResponse resp;
+    resp.status = 413;
+    resp.reason = "Payload Too Large";
+    resp.body = "too large";
+    return resp;
+  });
+  auto conn = Connect();
+  HttpRequest req;
+  req.method = "POST";
+  req.body.assign(8u << 20, 'b');
+  Saved r = Roundtrip(*conn, req);
+  ASSERT_EQ(r.error, ErrorClass::kOk) << r.error_message;
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.body, "too large");
+  EXPECT_FALSE(conn->is_open());
+  EXPECT_EQ(Get(*conn).error, ErrorClass::kOk);
+  EXPECT_EQ(conn->connects(), 2u);
+}
+
 TEST_F(ConnectionTest, TimestampsAreOrdered) {
   auto conn = Connect();
   Saved r = Get(*conn);

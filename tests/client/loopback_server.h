@@ -20,6 +20,7 @@
 #include <cctype>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,6 +65,10 @@ struct LoopbackResponse {
 class LoopbackServer {
  public:
   using Handler = std::function<LoopbackResponse(const LoopbackRequest&)>;
+  // Consulted once the head is read: a response answers at once, without
+  // reading the body (as a server refusing a too-large body does), then the
+  // server shuts its sending side and drains the body (a lingering close).
+  using EarlyHandler = std::function<std::optional<LoopbackResponse>(const LoopbackRequest&)>;
 
   LoopbackServer(boost::asio::io_context& io, Handler handler)
       : io_(io), acceptor_(io), handler_(std::move(handler)) {
@@ -89,6 +94,7 @@ class LoopbackServer {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
   int accepted() const { return accepted_; }
+  void set_early_handler(EarlyHandler early) { early_ = std::move(early); }
   const std::vector<LoopbackRequest>& requests() const { return requests_; }
   // Closes every open server-side connection now (idle keep-alive closes).
   void CloseAll() {
@@ -150,6 +156,9 @@ class LoopbackServer {
                                       req.headers.emplace_back(name, value);
                                       pos = end + 2;
                                     }
+                                    if (early_) {
+                                      if (auto resp = early_(req)) return AnswerEarly(conn, std::move(req), *resp);
+                                    }
                                     ReadBody(conn, std::move(req), content_length);
                                   });
   }
@@ -167,6 +176,29 @@ class LoopbackServer {
                               if (ec) return;
                               ReadBody(conn, std::move(req), length);
                             });
+  }
+
+  void AnswerEarly(std::shared_ptr<Conn> conn, LoopbackRequest req, const LoopbackResponse& resp) {
+    requests_.push_back(std::move(req));
+    conn->out = "HTTP/1.1 " + std::to_string(resp.status) + " " + resp.reason + "\r\n";
+    for (const auto& [n, v] : resp.headers) conn->out += n + ": " + v + "\r\n";
+    conn->out += "Connection: close\r\nContent-Length: " + std::to_string(resp.body.size()) + "\r\n\r\n" + resp.body;
+    boost::asio::async_write(conn->socket, boost::asio::buffer(conn->out),
+                             [this, conn](boost::system::error_code ec, std::size_t) {
+                               if (ec) return;
+                               boost::system::error_code ignored;
+                               conn->socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+                               Drain(conn);
+                             });
+  }
+
+  void Drain(std::shared_ptr<Conn> conn) {
+    conn->in.consume(conn->in.size());
+    conn->socket.async_read_some(conn->in.prepare(65536), [this, conn](boost::system::error_code ec, std::size_t n) {
+      if (ec) return;
+      conn->in.commit(n);
+      Drain(conn);
+    });
   }
 
   void Answer(std::shared_ptr<Conn> conn, LoopbackRequest req) {
@@ -218,6 +250,7 @@ class LoopbackServer {
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   Handler handler_;
+  EarlyHandler early_;
   uint16_t port_ = 0;
   int accepted_ = 0;
   std::vector<std::shared_ptr<Conn>> connections_;
