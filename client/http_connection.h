@@ -6,10 +6,11 @@
 // Behaviour:
 //  - One request at a time (no pipelining); its response is read while the
 //    request is being written, so a server that answers early (413 before
-//    reading a large body) is heard, not seen as a reset. The TCP (or TLS) connection is
-//    opened lazily by the first Send and kept alive; it is closed when the
-//    server answers "Connection: close" (or HTTP/1.0 without keep-alive), on
-//    any error, and on timeout; the next Send reconnects.
+//    reading a large body) is heard, not seen as a reset.
+//  - The TCP (or TLS) connection is opened lazily by the first Send and kept
+//    alive; it is closed when the server answers "Connection: close" (or
+//    HTTP/1.0 without keep-alive), on any error, and on timeout; the next
+//    Send reconnects.
 //  - A server may close an idle keep-alive connection at any moment. When a
 //    request on a *reused* connection fails before any byte of the response
 //    arrived (EOF, reset, broken pipe), it is sent once more on a new
@@ -18,7 +19,7 @@
 //  - Each request has one deadline covering connect, TLS handshake, write and
 //    read (request_timeout); the connect phase alone is also bounded by
 //    connect_timeout. On expiry the connection is closed and the result is
-//    ErrorClass::kTimeout.
+//    ErrorClass::kTimeout (kConnect when connect_timeout expired first).
 //  - Buffers (serialized request, read buffer, response body) live in the
 //    connection and keep their capacity across requests; response headers are
 //    not stored except the few in HttpResult. Steady-state requests of a
