@@ -34,6 +34,15 @@ class RandomAccessFile {
   virtual ~RandomAccessFile() = default;
   // Reads up to n bytes at offset into *out (fewer at end of file).
   virtual Status Read(uint64_t offset, size_t n, std::string* out) const = 0;
+  // The same into caller memory (no copy through a string); *got is how many
+  // bytes arrived. The default goes through Read.
+  virtual Status ReadInto(uint64_t offset, size_t n, char* dst, size_t* got) const {
+    std::string tmp;
+    Status s = Read(offset, n, &tmp);
+    *got = s.ok() ? tmp.size() : 0;
+    if (*got > 0) tmp.copy(dst, *got);
+    return s;
+  }
 };
 
 // Held while a server owns a data directory; released on destruction.

@@ -3,6 +3,7 @@
 // rotation, failure), and Read.
 #include "server/journal/file_journal.h"
 
+#include <google/protobuf/arena.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -28,6 +29,8 @@ constexpr size_t kWriteChunk = 4u << 20;
 constexpr int64_t kAsyncSyncIntervalMicros = 1000000;
 // Read() fetches this much with its first pread; most records fit.
 constexpr size_t kReadGuess = 4096;
+// Replay parses each record on an arena starting with a block this size.
+constexpr size_t kArenaBlock = 64u << 10;
 
 struct SegmentFile {
   uint32_t number = 0;
@@ -143,7 +146,8 @@ class FileJournal final : public Journal {
   void DropReader(uint32_t number);
 
   // Replay helpers; each may cut the final segment (recovery rule).
-  Status ReplaySegment(SegmentFile* seg, bool final, uint64_t* expected, JournalRecord* scratch,
+  Status ReplaySegment(SegmentFile* seg, bool final, uint64_t* expected, SegmentReader* reader,
+                       google::protobuf::Arena* arena,
                        const std::function<void(const JournalRecord&, JournalPosition)>& apply);
   Status CutTornTail(SegmentFile* seg, uint64_t offset, uint64_t expected, const std::string& reason);
   Status RemoveTornSegment(const SegmentFile& seg);
@@ -219,10 +223,17 @@ Status FileJournal::Replay(const std::function<void(const JournalRecord&, Journa
   }
   int64_t start = env_->MonotonicMicros();
   uint64_t expected = 1;
-  JournalRecord scratch;
+  // One read buffer for every segment; records parsed on an arena whose
+  // first block is reused, so the per-record cost is the parse itself.
+  SegmentReader reader;
+  std::unique_ptr<char[]> arena_block(new char[kArenaBlock]);
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.initial_block = arena_block.get();
+  arena_options.initial_block_size = kArenaBlock;
+  google::protobuf::Arena arena(arena_options);
   for (size_t i = 0; i < segments_.size(); ++i) {
     bool final = i + 1 == segments_.size();
-    Status s = ReplaySegment(&segments_[i], final, &expected, &scratch, apply);
+    Status s = ReplaySegment(&segments_[i], final, &expected, &reader, &arena, apply);
     if (!s.ok()) return s;
   }
   {
@@ -233,7 +244,8 @@ Status FileJournal::Replay(const std::function<void(const JournalRecord&, Journa
   return StartWriting(expected - 1);
 }
 
-Status FileJournal::ReplaySegment(SegmentFile* seg, bool final, uint64_t* expected, JournalRecord* rec,
+Status FileJournal::ReplaySegment(SegmentFile* seg, bool final, uint64_t* expected, SegmentReader* reader_ptr,
+                                  google::protobuf::Arena* arena,
                                   const std::function<void(const JournalRecord&, JournalPosition)>& apply) {
   if (!seg->header_ok) {
     // Open refuses a damaged header anywhere but in the final segment.
@@ -259,7 +271,9 @@ Status FileJournal::ReplaySegment(SegmentFile* seg, bool final, uint64_t* expect
   std::shared_ptr<RandomAccessFile> file;
   Status s = ReaderFor(seg->number, &file);
   if (!s.ok()) return s;
-  SegmentReader reader(file.get(), seg->size);
+  SegmentReader& reader = *reader_ptr;
+  uint64_t parsed_on_arena = 0;
+  reader.Reset(file.get(), seg->size);
   uint64_t off = seg->data_offset;
   while (off < reader.size()) {
     const char* p = nullptr;
@@ -275,6 +289,9 @@ Status FileJournal::ReplaySegment(SegmentFile* seg, bool final, uint64_t* expect
     }
     std::string damage;
     bool crc_ok = check == FrameCheck::kOk;
+    // Resetting per record costs more than the parse of a small one.
+    if (++parsed_on_arena % 64 == 0) arena->Reset();
+    JournalRecord* rec = google::protobuf::Arena::CreateMessage<JournalRecord>(arena);
     if (!crc_ok) {
       damage = DescribeFrameCheck(check, len, avail);
     } else if (len < kSyncedTrailerSize || !rec->ParseFromArray(p + kFrameHeaderSize, static_cast<int>(len))) {

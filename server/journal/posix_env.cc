@@ -83,17 +83,23 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   Status Read(uint64_t offset, size_t n, std::string* out) const override {
     out->resize(n);
     size_t got = 0;
-    while (got < n) {
-      ssize_t r = ::pread(fd_, out->data() + got, n - got, static_cast<off_t>(offset + got));
+    Status s = ReadInto(offset, n, out->data(), &got);
+    out->resize(got);
+    return s;
+  }
+
+  Status ReadInto(uint64_t offset, size_t n, char* dst, size_t* got) const override {
+    *got = 0;
+    while (*got < n) {
+      ssize_t r = ::pread(fd_, dst + *got, n - *got, static_cast<off_t>(offset + *got));
       if (r < 0) {
         if (errno == EINTR) continue;
-        out->clear();
+        *got = 0;
         return PosixError("pread", path_, errno);
       }
       if (r == 0) break;  // end of file
-      got += static_cast<size_t>(r);
+      *got += static_cast<size_t>(r);
     }
-    out->resize(got);
     return Status::OK();
   }
 

@@ -9,34 +9,45 @@
 namespace nsw {
 
 Status SegmentReader::Peek(uint64_t offset, size_t n, const char** data, size_t* available) {
+  uint64_t have_end = buf_offset_ + len_;
+  uint64_t want_end = std::min<uint64_t>(size_, offset + n);
   if (offset >= size_) {
-    *data = buf_.data();
+    *data = buf_.get();
     *available = 0;
     return Status::OK();
   }
-  uint64_t want_end = std::min<uint64_t>(size_, offset + n);
-  uint64_t have_end = buf_offset_ + buf_.size();
   if (offset < buf_offset_ || want_end > have_end) {
-    // Keep what is still ahead of `offset`, then read at least a chunk more.
+    // Keep what is still ahead of `offset`, then read at least a chunk more
+    // straight into the buffer.
+    size_t keep = 0;
     if (offset >= buf_offset_ && offset < have_end) {
-      buf_.erase(0, static_cast<size_t>(offset - buf_offset_));
-    } else {
-      buf_.clear();
+      keep = static_cast<size_t>(have_end - offset);
+      std::memmove(buf_.get(), buf_.get() + (offset - buf_offset_), keep);
     }
     buf_offset_ = offset;
-    uint64_t read_from = buf_offset_ + buf_.size();
+    len_ = keep;
+    uint64_t read_from = offset + keep;
     uint64_t read_to = std::min<uint64_t>(size_, std::max<uint64_t>(want_end, read_from + chunk_));
+    size_t need = static_cast<size_t>(read_to - offset);
+    if (need > cap_) {
+      std::unique_ptr<char[]> bigger(new char[need]);
+      if (keep > 0) std::memcpy(bigger.get(), buf_.get(), keep);
+      buf_ = std::move(bigger);
+      cap_ = need;
+    }
     if (read_to > read_from) {
-      Status s = file_->Read(read_from, static_cast<size_t>(read_to - read_from), &scratch_);
+      size_t want = static_cast<size_t>(read_to - read_from);
+      size_t got = 0;
+      Status s = file_->ReadInto(read_from, want, buf_.get() + keep, &got);
       if (!s.ok()) return s;
-      buf_.append(scratch_);
+      len_ = keep + got;
       // A file that shrank under us reads short: report what is there.
-      if (scratch_.size() < read_to - read_from) size_ = read_from + scratch_.size();
+      if (got < want) size_ = read_from + got;
     }
   }
   size_t start = static_cast<size_t>(offset - buf_offset_);
-  *data = buf_.data() + start;
-  *available = start <= buf_.size() ? buf_.size() - start : 0;
+  *data = buf_.get() + start;
+  *available = start <= len_ ? len_ - start : 0;
   return Status::OK();
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -19,9 +20,16 @@ namespace nsw {
 
 class SegmentReader {
  public:
-  // `file` must outlive the reader; `size` is the file's size.
-  SegmentReader(const RandomAccessFile* file, uint64_t size, size_t chunk_bytes = 8u << 20)
-      : file_(file), size_(size), chunk_(chunk_bytes) {}
+  explicit SegmentReader(size_t chunk_bytes = 8u << 20) : chunk_(chunk_bytes) {}
+
+  // Starts on another file (keeping the buffer): `file` must outlive its
+  // use; `size` is the file's size.
+  void Reset(const RandomAccessFile* file, uint64_t size) {
+    file_ = file;
+    size_ = size;
+    len_ = 0;
+    buf_offset_ = 0;
+  }
 
   uint64_t size() const { return size_; }
 
@@ -32,11 +40,12 @@ class SegmentReader {
   Status Peek(uint64_t offset, size_t n, const char** data, size_t* available);
 
  private:
-  const RandomAccessFile* file_;
-  uint64_t size_;
+  const RandomAccessFile* file_ = nullptr;
+  uint64_t size_ = 0;
   size_t chunk_;
-  std::string buf_;
-  std::string scratch_;
+  std::unique_ptr<char[]> buf_;
+  size_t cap_ = 0;
+  size_t len_ = 0;           // bytes of buf_ holding file data
   uint64_t buf_offset_ = 0;  // file offset of buf_[0]
 };
 
