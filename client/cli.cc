@@ -226,6 +226,9 @@ int RunClientCli(int argc, char** argv, std::FILE* out, std::FILE* err) {
                "nsw-client"};
   app.set_version_flag("--version", std::string("nsw-client ") + NSW_VERSION);
   app.require_subcommand(1);
+  // Global flags may also follow the subcommand ("status ... --json");
+  // subcommands created below inherit this.
+  app.fallthrough();
   app.add_option("--target", o.target, "server base URL (http:// or https://)")->capture_default_str();
   app.add_option("--auth-key-file", o.key_file,
                  "key file (master, enterprise-root or admin; mode 0600); without one, requests are unsigned "

@@ -136,8 +136,9 @@ TEST_F(CliTest, StatusPrintsTheTimeline) {
 
 TEST_F(CliTest, JsonPrintsTheProtobufJsonMapping) {
   fake_->route_ = [](const LoopbackRequest&) { return ProtoReply(200, SampleDossier()); };
-  ASSERT_EQ(Run({"--json", "--auth-key-file", master_file_, "find", "--enterprise", "0101234567", "--client-ref",
-                 "demo 1"}),
+  // Global flags may come after the subcommand too.
+  ASSERT_EQ(Run({"--auth-key-file", master_file_, "find", "--enterprise", "0101234567", "--client-ref", "demo 1",
+                 "--json"}),
             0)
       << err_;
   EXPECT_EQ(fake_->server_.requests().back().target, "/v1/dossiers?client_ref=demo%201");
