@@ -165,7 +165,8 @@ std::string StatsTable(const char* title, const google::protobuf::RepeatedPtrFie
            Num(TotalErrors(r.errors(), true)) + "<td class=\"n\">" + err + "</td>" +
            Lat(static_cast<double>(h.ValueAtPercentile(50))) + Lat(static_cast<double>(h.ValueAtPercentile(90))) +
            Lat(static_cast<double>(h.ValueAtPercentile(99))) + Lat(static_cast<double>(h.ValueAtPercentile(99.9))) +
-           Lat(static_cast<double>(h.max())) + Lat(static_cast<double>(u.ValueAtPercentile(99))) + "</tr>\n";
+           Lat(static_cast<double>(h.max())) +
+           (u.count() ? Lat(static_cast<double>(u.ValueAtPercentile(99))) : "<td class=\"n\">-</td>") + "</tr>\n";
   }
   out += "</table>\n";
   return out;

@@ -24,14 +24,19 @@ void Recorder::Live::MergeFrom(const Live& o) {
 void Recorder::Live::Export(RequestStats* out) const {
   *out = counters;
   HistogramToProto(latency ? *latency : NewLatencyHistogram(), out->mutable_latency());
-  HistogramToProto(uncorrected ? *uncorrected : NewLatencyHistogram(), out->mutable_uncorrected());
+  if (track_uncorrected) {
+    HistogramToProto(uncorrected ? *uncorrected : NewLatencyHistogram(), out->mutable_uncorrected());
+  }
 }
 
 Recorder::Live* Recorder::Ministry(int ministry) {
   if (ministry < 0) return nullptr;
   if (static_cast<size_t>(ministry) >= ministries_.size()) ministries_.resize(static_cast<size_t>(ministry) + 1);
   auto& m = ministries_[static_cast<size_t>(ministry)];
-  if (!m) m = std::make_unique<Live>();
+  if (!m) {
+    m = std::make_unique<Live>();
+    m->track_uncorrected = false;
+  }
   return m.get();
 }
 
@@ -82,9 +87,11 @@ void Recorder::Finished(RequestKind kind, int ministry, bool transport_ok, int s
       c.set_response_bytes(c.response_bytes() + response_bytes);
       // Latency of every response, as wrk2 does; transport failures have none.
       if (!l.latency) l.latency = std::make_unique<Histogram>(NewLatencyHistogram());
-      if (!l.uncorrected) l.uncorrected = std::make_unique<Histogram>(NewLatencyHistogram());
       l.latency->Record(corrected_us);
-      l.uncorrected->Record(uncorrected_us);
+      if (l.track_uncorrected) {
+        if (!l.uncorrected) l.uncorrected = std::make_unique<Histogram>(NewLatencyHistogram());
+        l.uncorrected->Record(uncorrected_us);
+      }
     }
     if (ok) {
       c.set_ok(c.ok() + 1);

@@ -30,7 +30,7 @@ struct GenOptions {
   int64_t start_us = kDefaultTraceStartUs;  // --start, rounded down to local midnight
   double zipf_exponent = 1.0;             // enterprise activity skew
   double daily_noise_cv = 0.12;           // day-to-day variation around the model
-  uint32_t max_payload_bytes = 1u << 20;  // payload sizes are clamped to [1, this]
+  uint32_t max_payload_bytes = 256u << 10;  // payload sizes are clamped to [1, this] (server --max-body is 1M)
   SeasonalityOptions seasonality;         // local time, weekday/holiday/Tết factors
 };
 
