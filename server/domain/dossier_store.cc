@@ -17,7 +17,14 @@ int PutVarint(uint64_t v, uint8_t* out) {
   return n;
 }
 
-// Decodes the transitions in [p, end) after SUBMITTED at `at`.
+void Append(std::vector<nsw::Transition>* out, DossierState state, int64_t at) {
+  nsw::Transition t;
+  t.set_state(state);
+  t.set_at_us(at);
+  out->push_back(t);
+}
+
+// Decodes the transitions in [p, end) after `at`, restoring implied QUEUEDs.
 void DecodeTimeline(const uint8_t* p, const uint8_t* end, int64_t at, std::vector<nsw::Transition>* out) {
   while (p < end) {
     uint64_t v = 0;
@@ -29,10 +36,9 @@ void DecodeTimeline(const uint8_t* p, const uint8_t* end, int64_t at, std::vecto
       if ((b & 0x80) == 0) break;
     }
     at += static_cast<int64_t>(v >> 4);
-    nsw::Transition t;
-    t.set_state(static_cast<DossierState>(v & 0xf));
-    t.set_at_us(at);
-    out->push_back(t);
+    const auto state = static_cast<DossierState>(v & 0xf);
+    Append(out, state, at);
+    if (state == FEE_PAID) Append(out, QUEUED, at);
   }
 }
 
@@ -82,10 +88,10 @@ void DossierStore::Transition(uint32_t index, DossierState state, int64_t at) {
 void DossierStore::Timeline(uint32_t index, std::vector<nsw::Transition>* out) const {
   const DossierRecord& r = at(index);
   out->clear();
-  nsw::Transition first;
-  first.set_state(SUBMITTED);
-  first.set_at_us(r.submitted_at);
-  out->push_back(first);
+  Append(out, SUBMITTED, r.submitted_at);
+  if (r.state == SUBMITTED) return;
+  Append(out, RECEIVED, r.submitted_at);
+  Append(out, r.has(kFlagHasFee) ? FEE_NOTIFIED : QUEUED, r.submitted_at);
   if (r.timeline_len == kTimelineOverflow) {
     const std::string& s = overflow_.at(index);
     const auto* p = reinterpret_cast<const uint8_t*>(s.data());

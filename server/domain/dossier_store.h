@@ -2,11 +2,13 @@
 // by dossier id - 1, plus the interned enterprise table. Payloads, client
 // references and anything else recoverable from the journal stay there; the
 // record keeps what the simulation touches on its hot path (state, times,
-// deadline, the reference hash that keys randomness and tie-breaks) and a
-// compact timeline: one varint per transition holding (delta from the
+// deadline, the dossier key that seeds randomness and breaks ties) and a
+// compact timeline: one varint per timed transition holding (delta from the
 // previous transition << 4 | state), inline up to kInlineTimeline bytes (a
-// typical life with a fee takes about 20) and moved to a side table only for
-// rare long histories (several supplement rounds).
+// typical life with a fee takes about 17) and moved to a side table only for
+// long histories (supplement rounds). Transitions that always happen at the
+// same instant as the one before are implied, not stored: RECEIVED and then
+// FEE_NOTIFIED or QUEUED at submission, and QUEUED right after FEE_PAID.
 //
 // Records live in fixed chunks, so growing never copies or doubles memory,
 // and references to records stay valid. Not thread-safe: the service's mutex
@@ -33,6 +35,7 @@ enum DossierFlag : uint8_t {
   kFlagBreached = 1 << 4,        // decided after its deadline
   kFlagFeePaid = 1 << 5,
   kFlagSupplemented = 1 << 6,
+  kFlagHasFee = 1 << 7,          // its procedure charges a fee (set on arrival)
 };
 
 constexpr int kInlineTimeline = 30;
@@ -44,7 +47,7 @@ struct DossierRecord {
   // Working-time coordinate (WorkingCalendar) of the deadline while its clock
   // runs; the remaining working time while kFlagDeadlineStopped.
   int64_t deadline_w = 0;
-  uint64_t ref_hash = 0;      // public SipHash of the client reference
+  uint64_t key = 0;           // DossierKey(tax code, client reference): randomness and tie-breaks
   uint64_t journal_pos = 0;   // JournalPosition of the submission record
   uint32_t enterprise = 0;    // DossierStore::tax_code(enterprise)
   uint16_t procedure = 0;     // catalog index
@@ -80,9 +83,13 @@ class DossierStore {
   uint64_t tax_code(uint32_t enterprise) const { return tax_codes_[enterprise]; }
   uint32_t enterprise_count() const { return static_cast<uint32_t>(tax_codes_.size()); }
 
-  // Records a transition: state, last_at and the timeline.
+  // Records a timed transition: state, last_at and the timeline.
   void Transition(uint32_t index, DossierState state, int64_t at);
-  // SUBMITTED at submitted_at, then every recorded transition.
+  // Changes the state without a timeline entry, for the implied transitions.
+  void SetState(uint32_t index, DossierState state) { at(index).state = static_cast<uint8_t>(state); }
+  // The full timeline: SUBMITTED at submitted_at; once the state has left
+  // SUBMITTED, RECEIVED and FEE_NOTIFIED (kFlagHasFee) or QUEUED at the same
+  // instant; then every recorded transition, FEE_PAID followed by QUEUED.
   void Timeline(uint32_t index, std::vector<nsw::Transition>* out) const;
   // Records whose timeline moved to the side table (for tests and metrics).
   size_t overflowed() const { return overflow_.size(); }

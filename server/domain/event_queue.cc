@@ -8,9 +8,9 @@ namespace nsw {
 
 bool EventOrder::TieLess(uint32_t a, uint32_t b) const {
   if (a == b || a == kNoDossier || b == kNoDossier) return a < b;
-  const uint64_t ra = store_->at(a).ref_hash, rb = store_->at(b).ref_hash;
-  if (ra != rb) return ra < rb;
-  return a < b;  // the same enterprise and a 64-bit hash collision: practically unreachable
+  const uint64_t ka = store_->at(a).key, kb = store_->at(b).key;
+  if (ka != kb) return ka < kb;
+  return a < b;  // a 64-bit key collision: practically unreachable
 }
 
 void EventHeap::Push(const Event& e) {
@@ -46,19 +46,6 @@ Event EventHeap::Pop() {
   }
   items_[hole] = last;
   return top;
-}
-
-void DossierRing::Push(uint32_t dossier) {
-  if (tail_ - head_ == items_.size()) {
-    const size_t old_size = items_.size();
-    std::vector<uint32_t> grown(old_size == 0 ? 64 : old_size * 2);
-    for (size_t i = 0; i < old_size; ++i) grown[i] = items_[(head_ + i) & mask_];
-    items_.swap(grown);
-    head_ = 0;
-    tail_ = old_size;
-    mask_ = items_.size() - 1;
-  }
-  items_[tail_++ & mask_] = dossier;
 }
 
 void EdfHeap::Push(int64_t deadline_w, uint64_t order, uint32_t dossier) {

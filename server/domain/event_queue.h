@@ -3,11 +3,13 @@
 //
 // Order is total and never uses a server-assigned id except as a last resort
 // that 64-bit hashes make practically unreachable: events sort on (time,
-// priority, enterprise tax code, client-reference hash). Priority puts review
-// ends (departures) before arrivals and enterprise reactions at equal times,
-// and office-opening wake-ups last. The first three keys and the top 28 bits
-// of the reference hash are packed in 16 bytes so the common comparison is
-// two integer compares; the full hash comes from the store only on a tie.
+// priority, dossier key), the dossier key being a fixed public hash of
+// (enterprise, client reference), so simultaneous events are ordered by what
+// the clients sent, whatever the order they were accepted in. Priority puts
+// review ends (departures) before arrivals and enterprise reactions at equal
+// times, and office-opening wake-ups last. Priority and the top 62 bits of
+// the key are packed with the time in 16 bytes so the common comparison is
+// two integer compares; the full key comes from the store only on a tie.
 // An event is 24 bytes and the containers reuse their storage, so the hot
 // path allocates nothing once they have grown. Not thread-safe.
 #ifndef NSW_SERVER_DOMAIN_EVENT_QUEUE_H_
@@ -40,9 +42,9 @@ inline EventPriority PriorityOf(EventKind kind) {
   return kPriorityArrival;
 }
 
-// priority (2 bits) | tax code (34 bits: 10 digits fit) | reference hash top 28 bits.
-inline uint64_t PackOrder(EventPriority priority, uint64_t tax_code, uint64_t ref_hash) {
-  return (static_cast<uint64_t>(priority) << 62) | ((tax_code & ((1ULL << 34) - 1)) << 28) | (ref_hash >> 36);
+// priority (2 bits) | dossier key top 62 bits.
+inline uint64_t PackOrder(EventPriority priority, uint64_t dossier_key) {
+  return (static_cast<uint64_t>(priority) << 62) | (dossier_key >> 2);
 }
 
 constexpr uint32_t kNoDossier = 0xffffffffu;
@@ -88,17 +90,65 @@ class EventHeap {
   std::vector<Event> items_;
 };
 
-// The FIFO waiting line: a growable ring of dossier indices.
-class DossierRing {
+// A growable FIFO ring (power-of-two capacity; storage is reused).
+template <typename T>
+class Ring {
  public:
   bool empty() const { return head_ == tail_; }
   size_t size() const { return tail_ - head_; }
-  void Push(uint32_t dossier);
-  uint32_t Pop() { return items_[head_++ & mask_]; }
+  const T& front() const { return items_[head_ & mask_]; }
+  const T& back() const { return items_[(tail_ - 1) & mask_]; }
+  void Push(const T& item) {
+    if (tail_ - head_ == items_.size()) Grow();
+    items_[tail_++ & mask_] = item;
+  }
+  T Pop() { return items_[head_++ & mask_]; }
 
  private:
-  std::vector<uint32_t> items_;
+  void Grow() {
+    const size_t old_size = items_.size();
+    std::vector<T> grown(old_size == 0 ? 64 : old_size * 2);
+    for (size_t i = 0; i < old_size; ++i) grown[i] = items_[(head_ + i) & mask_];
+    items_.swap(grown);
+    head_ = 0;
+    tail_ = old_size;
+    mask_ = items_.size() - 1;
+  }
+
+  std::vector<T> items_;
   uint64_t head_ = 0, tail_ = 0, mask_ = 0;
+};
+
+// The FIFO waiting line.
+using DossierRing = Ring<uint32_t>;
+
+// All pending events of a ministry: a heap, plus a FIFO lane for arrivals
+// scheduled in order (always in wall mode, nearly always in trace mode), so
+// the common arrival costs a ring push instead of a heap push and pop. The
+// two are merged on the same total order, so where an event waits never
+// changes when it is processed.
+class EventQueue {
+ public:
+  explicit EventQueue(const DossierStore* store) : heap_(store) {}
+  bool empty() const { return heap_.empty() && lane_.empty(); }
+  size_t size() const { return heap_.size() + lane_.size(); }
+  const Event& top() const { return FromLane() ? lane_.front() : heap_.top(); }
+  Event Pop() { return FromLane() ? lane_.Pop() : heap_.Pop(); }
+  void Push(const Event& e) { heap_.Push(e); }
+  // An arrival: into the lane when it does not precede the lane's last.
+  void PushArrival(const Event& e) {
+    if (lane_.empty() || !heap_.Less(e, lane_.back())) {
+      lane_.Push(e);
+    } else {
+      heap_.Push(e);
+    }
+  }
+  bool Less(const Event& a, const Event& b) const { return heap_.Less(a, b); }
+
+ private:
+  bool FromLane() const { return !lane_.empty() && (heap_.empty() || heap_.Less(lane_.front(), heap_.top())); }
+  EventHeap heap_;
+  Ring<Event> lane_;
 };
 
 // The EDF waiting line: a binary min-heap on (deadline coordinate, order).

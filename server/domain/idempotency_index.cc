@@ -5,22 +5,20 @@
 namespace nsw {
 namespace {
 
-// A fixed, public key: reference hashes must be the same in every run.
-constexpr SipKey kReferenceKey{0x6e73772d72656631ULL /* "nsw-ref1" */, 0x7265662d68617368ULL /* "ref-hash" */};
+// A fixed, public key: dossier keys must be the same in every run.
+constexpr SipKey kDossierKeyKey{0x6e73772d72656631ULL /* "nsw-ref1" */, 0x7265662d68617368ULL /* "ref-hash" */};
 constexpr size_t kInitialSlots = 1024;
 
 }  // namespace
 
-uint64_t ReferenceHash(std::string_view client_ref) { return SipHash24(kReferenceKey, client_ref); }
+uint64_t DossierKey(uint64_t tax_code, std::string_view client_ref) {
+  return SipHash24(kDossierKeyKey, tax_code, client_ref);
+}
 
 IdempotencyIndex::IdempotencyIndex(const SipKey& secret, const DossierStore* store)
     : secret_(secret), store_(store), slots_(kInitialSlots, Slot{0, 0}), mask_(kInitialSlots - 1) {}
 
-uint64_t IdempotencyIndex::KeyedHash(uint64_t tax_code, uint64_t ref_hash) const {
-  char bytes[8];
-  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(ref_hash >> (8 * i));
-  return SipHash24(secret_, tax_code, std::string_view(bytes, 8));
-}
+uint64_t IdempotencyIndex::KeyedHash(uint64_t key) const { return SipHash24(secret_, key, std::string_view()); }
 
 void IdempotencyIndex::Place(uint64_t hash, uint32_t dossier) {
   uint64_t i = hash & mask_;
@@ -36,26 +34,26 @@ void IdempotencyIndex::Grow() {
   for (const Slot& s : old) {
     if (s.dossier_plus_one == 0) continue;
     const DossierRecord& r = store_->at(s.dossier_plus_one - 1);
-    Place(KeyedHash(store_->tax_code(r.enterprise), r.ref_hash), s.dossier_plus_one - 1);
+    Place(KeyedHash(r.key), s.dossier_plus_one - 1);
   }
 }
 
 void IdempotencyIndex::Insert(uint32_t dossier) {
   if ((size_ + 1) * 4 > slots_.size() * 3) Grow();
   const DossierRecord& r = store_->at(dossier);
-  Place(KeyedHash(store_->tax_code(r.enterprise), r.ref_hash), dossier);
+  Place(KeyedHash(r.key), dossier);
   ++size_;
 }
 
-void IdempotencyIndex::Find(uint32_t enterprise, uint64_t ref_hash, std::vector<uint32_t>* out) const {
+void IdempotencyIndex::Find(uint32_t enterprise, uint64_t key, std::vector<uint32_t>* out) const {
   out->clear();
-  const uint64_t hash = KeyedHash(store_->tax_code(enterprise), ref_hash);
+  const uint64_t hash = KeyedHash(key);
   const uint32_t tag = static_cast<uint32_t>(hash >> 32);
   for (uint64_t i = hash & mask_; slots_[i].dossier_plus_one != 0; i = (i + 1) & mask_) {
     if (slots_[i].tag != tag) continue;
     const uint32_t d = slots_[i].dossier_plus_one - 1;
     const DossierRecord& r = store_->at(d);
-    if (r.enterprise == enterprise && r.ref_hash == ref_hash) out->push_back(d);
+    if (r.enterprise == enterprise && r.key == key) out->push_back(d);
   }
 }
 

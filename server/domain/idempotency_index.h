@@ -4,10 +4,11 @@
 // An open-addressing table (linear probing, power-of-two size, load <= 3/4)
 // of 8-byte slots: the dossier index and 32 bits of a keyed 64-bit hash (the
 // other bits chose the slot). The keyed hash is SipHash-2-4 under a secret
-// per-run key of (tax code, public reference hash), so clients cannot aim
-// collisions at the table, and the table can be rebuilt from the store alone
-// when it grows. Candidates are filtered on the record's enterprise and
-// reference hash; the caller confirms the full reference against the journal
+// per-run key of the public dossier key (itself a hash of tax code and
+// reference), so clients cannot aim collisions at the table, and the table
+// can be rebuilt from the store alone when it grows. Candidates are filtered
+// on the record's enterprise and dossier key; the caller confirms the full
+// reference against the journal
 // (only the journal holds it). The secret key changes only where entries sit,
 // never which dossier is found, so it cannot affect results.
 // Not thread-safe: the service's mutex guards it.
@@ -23,9 +24,11 @@
 
 namespace nsw {
 
-// The public, stable hash of a client reference: part of every dossier's
-// random key and event tie-break, so it must not depend on the secret.
-uint64_t ReferenceHash(std::string_view client_ref);
+// The dossier key: a public, stable 64-bit hash (SipHash-2-4 under a fixed
+// key) of (tax code, client reference). It seeds the dossier's randomness and
+// breaks ties between simultaneous events, so it must not depend on the
+// secret, nor on anything the server assigns.
+uint64_t DossierKey(uint64_t tax_code, std::string_view client_ref);
 
 class IdempotencyIndex {
  public:
@@ -34,11 +37,11 @@ class IdempotencyIndex {
   IdempotencyIndex(const IdempotencyIndex&) = delete;
   IdempotencyIndex& operator=(const IdempotencyIndex&) = delete;
 
-  // Indexes a stored dossier under its record's enterprise and reference hash.
+  // Indexes a stored dossier under its record's dossier key.
   void Insert(uint32_t dossier);
-  // Dossiers of `enterprise` (interned index) whose reference hash is
-  // `ref_hash`: normally zero or one.
-  void Find(uint32_t enterprise, uint64_t ref_hash, std::vector<uint32_t>* out) const;
+  // Dossiers of `enterprise` (interned index) with dossier key `key`:
+  // normally zero or one.
+  void Find(uint32_t enterprise, uint64_t key, std::vector<uint32_t>* out) const;
 
   size_t size() const { return size_; }
   size_t capacity() const { return slots_.size(); }
@@ -48,7 +51,7 @@ class IdempotencyIndex {
     uint32_t dossier_plus_one;  // 0: empty
     uint32_t tag;               // high half of the keyed hash
   };
-  uint64_t KeyedHash(uint64_t tax_code, uint64_t ref_hash) const;
+  uint64_t KeyedHash(uint64_t key) const;
   void Place(uint64_t hash, uint32_t dossier);
   void Grow();
 

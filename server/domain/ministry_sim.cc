@@ -15,34 +15,35 @@ MinistrySim::MinistrySim(int ministry, const SimModel* model, uint64_t seed, boo
       simulated_enterprise_(simulated_enterprise),
       store_(store),
       procedure_groups_(procedure_groups),
-      group_(kMinistryDigits),
-      heap_(store),
+      events_(store),
       edf_(store) {}
 
 void MinistrySim::Push(int64_t time, EventKind kind, uint32_t dossier) {
-  uint64_t order = PackOrder(kPriorityWake, 0, 0);
+  uint64_t order = PackOrder(kPriorityWake, 0);
   if (dossier != kNoDossier) {
     const DossierRecord& r = store_->at(dossier);
-    order = PackOrder(PriorityOf(kind), store_->tax_code(r.enterprise), r.ref_hash);
+    order = PackOrder(PriorityOf(kind), r.key);
   }
-  heap_.Push(Event{time, order, dossier, kind});
+  events_.Push(Event{time, order, dossier, kind});
 }
 
 void MinistrySim::Schedule(uint32_t dossier) {
-  Push(store_->at(dossier).submitted_at, EventKind::kArrive, dossier);
+  const DossierRecord& r = store_->at(dossier);
+  events_.PushArrival(Event{r.submitted_at, PackOrder(kPriorityArrival, r.key),
+                            dossier, EventKind::kArrive});
 }
 
 void MinistrySim::Advance(int64_t t) {
-  while (!heap_.empty() && heap_.top().time < t) Process(heap_.Pop());
+  while (!events_.empty() && events_.top().time < t) Process(events_.Pop());
 }
 
 ActionVerdict MinistrySim::Act(uint32_t dossier, ActionRecord::Kind action, int64_t t) {
   const DossierRecord& r = store_->at(dossier);
-  const Event probe{t, PackOrder(kPriorityArrival, store_->tax_code(r.enterprise), r.ref_hash), dossier,
+  const Event probe{t, PackOrder(kPriorityArrival, r.key), dossier,
                     EventKind::kArrive};
   // Everything up to and including the probe's place: an equal key can only
   // be this dossier's own arrival, which must come first.
-  while (!heap_.empty() && !heap_.Less(probe, heap_.top())) Process(heap_.Pop());
+  while (!events_.empty() && !events_.Less(probe, events_.top())) Process(events_.Pop());
   const ActionHistory history{r.has(kFlagFeePaid), r.has(kFlagSupplemented)};
   const ActionVerdict verdict = JudgeAction(action, r.dossier_state(), history);
   if (verdict != ActionVerdict::kApply) return verdict;
@@ -70,20 +71,6 @@ void MinistrySim::Process(const Event& e) {
   }
 }
 
-void MinistrySim::ChangeQueue(const DossierRecord& r, int64_t t, int64_t delta) {
-  group_.queue.Change(t, delta);
-  procedure_group(r).queue.Change(t, delta);
-}
-
-void MinistrySim::ChangeBusy(const DossierRecord& r, int64_t t, int64_t delta) {
-  group_.busy.Change(t, delta);
-  procedure_group(r).busy.Change(t, delta);
-}
-
-void MinistrySim::ChangeOpen(const DossierRecord& r, int64_t t, int64_t delta) {
-  group_.open.Change(t, delta);
-  procedure_group(r).open.Change(t, delta);
-}
 
 void MinistrySim::StopDeadline(DossierRecord& r, int64_t t) {
   if (r.deadline_w == kNoDeadline || r.has(kFlagDeadlineStopped)) return;
@@ -100,20 +87,19 @@ void MinistrySim::ResumeDeadline(DossierRecord& r, int64_t t) {
 void MinistrySim::Arrive(uint32_t d, int64_t t) {
   DossierRecord& r = store_->at(d);
   const ProcedureModel& p = model_->procedures()[r.procedure];
-  GroupAccumulator& pg = procedure_group(r);
-  for (GroupAccumulator* g : {&group_, &pg}) {
-    ++g->arrivals;
-    if (r.has(kFlagLate)) ++g->late_arrivals;
-    if (t < g->first_arrival) g->first_arrival = t;
-  }
-  ChangeOpen(r, t, +1);
-  store_->Transition(d, RECEIVED, t);
+  GroupAccumulator& g = procedure_group(r);
+  ++g.arrivals;
+  if (r.has(kFlagLate)) ++g.late_arrivals;
+  if (t < g.first_arrival) g.first_arrival = t;
+  g.open.Change(t, +1);
+  store_->SetState(d, RECEIVED);  // RECEIVED, and FEE_NOTIFIED or QUEUED, are implied at submitted_at
+  if (p.has_fee) r.set(kFlagHasFee);
   r.deadline_w = p.deadline_working_us > 0 ? calendar_.WorkingCoordinate(t) + p.deadline_working_us : kNoDeadline;
   if (!p.has_fee) {
-    Enqueue(d, t);
+    Enqueue(d, t, /*implied=*/true);
     return;
   }
-  store_->Transition(d, FEE_NOTIFIED, t);
+  store_->SetState(d, FEE_NOTIFIED);
   StopDeadline(r, t);
   if (simulated_enterprise_) {
     const Uniforms u = RandomOf(r).Draw(RandomPurpose::kFee, 0);
@@ -122,13 +108,17 @@ void MinistrySim::Arrive(uint32_t d, int64_t t) {
   }
 }
 
-void MinistrySim::Enqueue(uint32_t d, int64_t t) {
+void MinistrySim::Enqueue(uint32_t d, int64_t t, bool implied) {
   DossierRecord& r = store_->at(d);
-  store_->Transition(d, QUEUED, t);
-  ChangeQueue(r, t, +1);
+  if (implied) {
+    store_->SetState(d, QUEUED);
+  } else {
+    store_->Transition(d, QUEUED, t);
+  }
+  procedure_group(r).queue.Change(t, +1);
   ++queued_;
   if (ministry_model_.edf) {
-    edf_.Push(r.deadline_w, PackOrder(kPriorityArrival, store_->tax_code(r.enterprise), r.ref_hash), d);
+    edf_.Push(r.deadline_w, PackOrder(kPriorityArrival, r.key), d);
   } else {
     fifo_.Push(d);
   }
@@ -159,13 +149,12 @@ void MinistrySim::StartReview(uint32_t d, int64_t t) {
   const int64_t wait = t - r.last_at;
   --queued_;
   ++busy_;
-  ChangeQueue(r, t, -1);
-  ChangeBusy(r, t, +1);
-  for (GroupAccumulator* g : {&group_, &procedure_group(r)}) {
-    ++g->queue_visits;
-    if (wait > 0) ++g->waited;
-    g->wait.Record(wait);
-  }
+  GroupAccumulator& g = procedure_group(r);
+  g.queue.Change(t, -1);
+  g.busy.Change(t, +1);
+  ++g.queue_visits;
+  if (wait > 0) ++g.waited;
+  g.wait.Record(wait);
   store_->Transition(d, IN_REVIEW, t);
   const uint32_t round = r.rounds;
   if (r.rounds < 255) ++r.rounds;
@@ -186,24 +175,21 @@ void MinistrySim::EndReview(uint32_t d, int64_t t, EventKind outcome) {
   DossierRecord& r = store_->at(d);
   if (r.state != IN_REVIEW) return;  // withdrawn over HTTP during the review
   const ProcedureModel& p = model_->procedures()[r.procedure];
-  GroupAccumulator& pg = procedure_group(r);
+  GroupAccumulator& g = procedure_group(r);
   --busy_;
-  ChangeBusy(r, t, -1);
+  g.busy.Change(t, -1);
   if (outcome == EventKind::kReviewApprove || outcome == EventKind::kReviewReject) {
     const bool approve = outcome == EventKind::kReviewApprove;
     store_->Transition(d, approve ? APPROVED : REJECTED, t);
-    ChangeOpen(r, t, -1);
+    g.open.Change(t, -1);
     const bool breached = r.deadline_w != kNoDeadline && calendar_.WorkingCoordinate(t) > r.deadline_w;
     if (breached) r.set(kFlagBreached);
-    for (GroupAccumulator* g : {&group_, &pg}) {
-      ++(approve ? g->approved : g->rejected);
-      if (breached) ++g->deadline_breaches;
-      g->time_to_decision.Record(t - r.submitted_at);
-    }
+    ++(approve ? g.approved : g.rejected);
+    if (breached) ++g.deadline_breaches;
+    g.time_to_decision.Record(t - r.submitted_at);
   } else {
     store_->Transition(d, SUPPLEMENT_REQUESTED, t);
-    ++group_.supplements_requested;
-    ++pg.supplements_requested;
+    ++g.supplements_requested;
     StopDeadline(r, t);
     if (simulated_enterprise_) {
       const Uniforms u = RandomOf(r).Draw(RandomPurpose::kSupplement, r.rounds);
@@ -221,7 +207,7 @@ void MinistrySim::Pay(uint32_t d, int64_t t) {
   store_->Transition(d, FEE_PAID, t);
   r.set(kFlagFeePaid);
   ResumeDeadline(r, t);
-  Enqueue(d, t);
+  Enqueue(d, t, /*implied=*/true);  // QUEUED at the payment instant
 }
 
 void MinistrySim::Supplement(uint32_t d, int64_t t) {
@@ -229,7 +215,7 @@ void MinistrySim::Supplement(uint32_t d, int64_t t) {
   assert(r.state == SUPPLEMENT_REQUESTED);
   r.set(kFlagSupplemented);
   ResumeDeadline(r, t);
-  Enqueue(d, t);
+  Enqueue(d, t, /*implied=*/false);
 }
 
 void MinistrySim::Withdraw(uint32_t d, int64_t t) {
@@ -237,15 +223,15 @@ void MinistrySim::Withdraw(uint32_t d, int64_t t) {
   const DossierState before = r.dossier_state();
   if (IsTerminal(before)) return;
   store_->Transition(d, WITHDRAWN, t);
-  ChangeOpen(r, t, -1);
-  ++group_.withdrawn;
-  ++procedure_group(r).withdrawn;
+  GroupAccumulator& g = procedure_group(r);
+  g.open.Change(t, -1);
+  ++g.withdrawn;
   if (before == QUEUED) {
     --queued_;  // its entry stays in the line and is skipped when reached
-    ChangeQueue(r, t, -1);
+    g.queue.Change(t, -1);
   } else if (before == IN_REVIEW) {
     --busy_;  // its review-end event goes stale
-    ChangeBusy(r, t, -1);
+    g.busy.Change(t, -1);
     Dispatch(t);
   }
 }

@@ -1,6 +1,6 @@
 // MinistrySim: the discrete-event simulation of one ministry: its officers,
-// its waiting line (FIFO or EDF), its event heap and the statistics of the
-// ministry and of each of its procedures. Ministries never interact, so each
+// its waiting line (FIFO or EDF), its events and the statistics of each of
+// its procedures. Ministries never interact, so each
 // advances on its own; Simulation (simulation.h) fans calls out to them.
 //
 // Time: Advance(t) processes every event with time < t in (time, priority,
@@ -38,9 +38,10 @@
 
 namespace nsw {
 
-// Histogram precision: ministries (and the total merged from them) keep 3
-// significant digits, procedures 2, to keep memory small with 198 of them.
-constexpr int kMinistryDigits = 3;
+// Histogram precision of the statistics. Only procedures are accumulated;
+// ministries and the total are merged from them on demand (exactly: same
+// layout), which halves the work per event. Two significant digits keep the
+// memory of 198 procedures small.
 constexpr int kProcedureDigits = 2;
 
 class MinistrySim {
@@ -48,7 +49,7 @@ class MinistrySim {
   static constexpr int64_t kNoWake = std::numeric_limits<int64_t>::min();
 
   // `procedure_groups` holds one accumulator per catalog procedure; this
-  // ministry touches only its own procedures' entries.
+  // ministry updates only its own procedures' entries.
   MinistrySim(int ministry, const SimModel* model, uint64_t seed, bool simulated_enterprise,
               DossierStore* store, std::vector<GroupAccumulator>* procedure_groups);
   MinistrySim(const MinistrySim&) = delete;
@@ -63,16 +64,17 @@ class MinistrySim {
   // against the state at that point and applies it when legal.
   ActionVerdict Act(uint32_t dossier, ActionRecord::Kind action, int64_t t);
 
-  const GroupAccumulator& group() const { return group_; }
   uint32_t officers() const { return model_->ministries()[ministry_].officers; }
   uint64_t events_processed() const { return events_processed_; }
-  size_t pending_events() const { return heap_.size(); }
+  size_t pending_events() const { return events_.size(); }
 
  private:
   void Process(const Event& e);
   void Push(int64_t time, EventKind kind, uint32_t dossier);
   void Arrive(uint32_t d, int64_t t);
-  void Enqueue(uint32_t d, int64_t t);
+  // `implied`: QUEUED at the same instant as the transition before it, which
+  // the timeline leaves implicit.
+  void Enqueue(uint32_t d, int64_t t, bool implied);
   void Dispatch(int64_t t);
   void StartReview(uint32_t d, int64_t t);
   void EndReview(uint32_t d, int64_t t, EventKind outcome);
@@ -81,13 +83,9 @@ class MinistrySim {
   void Withdraw(uint32_t d, int64_t t);
   void StopDeadline(DossierRecord& r, int64_t t);
   void ResumeDeadline(DossierRecord& r, int64_t t);
-  // Level changes on the ministry's and the procedure's accumulators.
-  void ChangeQueue(const DossierRecord& r, int64_t t, int64_t delta);
-  void ChangeBusy(const DossierRecord& r, int64_t t, int64_t delta);
-  void ChangeOpen(const DossierRecord& r, int64_t t, int64_t delta);
   GroupAccumulator& procedure_group(const DossierRecord& r) { return (*procedure_groups_)[r.procedure]; }
   DossierRandom RandomOf(const DossierRecord& r) const {
-    return DossierRandom(seed_, store_->tax_code(r.enterprise), r.ref_hash);
+    return DossierRandom(seed_, r.key);
   }
 
   const int ministry_;
@@ -98,9 +96,8 @@ class MinistrySim {
   const bool simulated_enterprise_;
   DossierStore* store_;
   std::vector<GroupAccumulator>* procedure_groups_;
-  GroupAccumulator group_;
 
-  EventHeap heap_;
+  EventQueue events_;
   DossierRing fifo_;
   EdfHeap edf_;
   int64_t queued_ = 0;  // live entries; the lines also hold withdrawn ones, skipped on pop

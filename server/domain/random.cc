@@ -15,7 +15,7 @@ constexpr double kMaxMicros = 100.0 * 365 * 86400 * 1e6;
 int64_t ToMicros(double us) {
   if (!(us > 0)) return 0;
   if (us > kMaxMicros) us = kMaxMicros;
-  return static_cast<int64_t>(std::llround(us));
+  return static_cast<int64_t>(us + 0.5);  // round half up; us > 0
 }
 
 }  // namespace

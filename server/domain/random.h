@@ -4,9 +4,10 @@
 // differ between implementations.
 //
 // Every random quantity of a dossier is a pure function of (run seed,
-// enterprise tax code, client-reference hash, purpose, round): the key is
-// derived from the seed and the enterprise, the counter holds the reference
-// hash and the (purpose, round) pair. Nothing per dossier is stored, so the
+// dossier key, purpose, round), where the dossier key is a public hash of
+// (enterprise tax code, client reference): the Philox key is derived from
+// the seed and the dossier key, the counter holds the dossier key and the
+// (purpose, round) pair. Nothing per dossier is stored, so the
 // same journal replays to the same draws, in any order. One Philox call gives
 // four uniforms of 32-bit resolution, enough for a duration (two, for the
 // lognormal's Box-Muller pair) and the decisions that go with it.
@@ -68,11 +69,11 @@ inline double UniformFromBits(uint32_t bits) { return (static_cast<double>(bits)
 // The draws of one dossier.
 class DossierRandom {
  public:
-  DossierRandom(uint64_t seed, uint64_t enterprise_tax_code, uint64_t ref_hash) {
-    const uint64_t k = Mix64(seed ^ Mix64(enterprise_tax_code));
+  DossierRandom(uint64_t seed, uint64_t dossier_key) {
+    const uint64_t k = Mix64(seed ^ Mix64(dossier_key));
     key_ = {static_cast<uint32_t>(k), static_cast<uint32_t>(k >> 32)};
-    ref_lo_ = static_cast<uint32_t>(ref_hash);
-    ref_hi_ = static_cast<uint32_t>(ref_hash >> 32);
+    ref_lo_ = static_cast<uint32_t>(dossier_key);
+    ref_hi_ = static_cast<uint32_t>(dossier_key >> 32);
   }
   Uniforms Draw(RandomPurpose purpose, uint32_t round) const {
     const PhiloxCounter out = Philox4x32({ref_lo_, ref_hi_, static_cast<uint32_t>(purpose), round}, key_);

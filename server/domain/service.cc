@@ -269,7 +269,7 @@ Status NswService::Impl::ReplayRecord(const JournalRecord& record, JournalPositi
       }
       DossierRecord r;
       r.submitted_at = t;
-      r.ref_hash = ReferenceHash(sub.client_ref());
+      r.key = DossierKey(tax, sub.client_ref());
       r.journal_pos = position;
       r.enterprise = store_.InternEnterprise(tax);
       r.procedure = static_cast<uint16_t>(procedure);
@@ -523,11 +523,11 @@ void NswService::Impl::Submit(std::string_view enterprise, const SubmitRequest& 
       answer(Failure(Outcome::kInvalid, request.submitted_at_us() == 0 ? "missing_timestamp" : "bad_timestamp",
                    "trace clock mode needs submitted_at_us, a positive instant in microseconds"));
     } else {
-      const uint64_t ref_hash = ReferenceHash(request.client_ref());
+      const uint64_t key = DossierKey(tax, request.client_ref());
       const int64_t enterprise_index = store_.FindEnterprise(tax);
       // Idempotency: the same reference again.
       std::vector<uint32_t> candidates;
-      if (enterprise_index >= 0) index_.Find(static_cast<uint32_t>(enterprise_index), ref_hash, &candidates);
+      if (enterprise_index >= 0) index_.Find(static_cast<uint32_t>(enterprise_index), key, &candidates);
       for (uint32_t d : candidates) {
         const DossierRecord& r = store_.at(d);
         if (r.has(kFlagFailed)) continue;
@@ -583,7 +583,7 @@ void NswService::Impl::Submit(std::string_view enterprise, const SubmitRequest& 
         } else {
           DossierRecord r;
           r.submitted_at = t;
-          r.ref_hash = ref_hash;
+          r.key = key;
           r.enterprise = store_.InternEnterprise(tax);
           r.procedure = static_cast<uint16_t>(procedure);
           r.flags = kFlagPending | (late ? kFlagLate : 0);
@@ -702,7 +702,7 @@ Result NswService::Impl::FindDossier(std::string_view enterprise, std::string_vi
   const int64_t e = store_.FindEnterprise(tax);
   if (e < 0) return Failure(Outcome::kNotFound, "not_found", "no such dossier");
   std::vector<uint32_t> candidates;
-  index_.Find(static_cast<uint32_t>(e), ReferenceHash(client_ref), &candidates);
+  index_.Find(static_cast<uint32_t>(e), DossierKey(tax, client_ref), &candidates);
   for (uint32_t d : candidates) {
     const DossierRecord& r = store_.at(d);
     if (r.has(kFlagPending) || r.has(kFlagFailed)) continue;

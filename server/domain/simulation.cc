@@ -47,21 +47,23 @@ size_t Simulation::pending_events() const {
 void Simulation::FillStats(Stats* out) const {
   const int64_t now = now_;
   out->set_sim_time_us(now);
-  std::vector<const GroupAccumulator*> all;
-  uint32_t officers = 0;
   out->clear_ministries();
   out->clear_procedures();
-  for (size_t m = 0; m < ministries_.size(); ++m) {
-    const GroupAccumulator* g = &ministries_[m]->group();
-    all.push_back(g);
-    officers += ministries_[m]->officers();
-    FillGroupStats({g}, now, catalog_.ministry(static_cast<int>(m)).code(), ministries_[m]->officers(),
-                   out->add_ministries());
-  }
+  // Ministries and the total are merged from their procedures.
+  std::vector<std::vector<const GroupAccumulator*>> by_ministry(ministries_.size());
+  std::vector<const GroupAccumulator*> all;
   for (size_t p = 0; p < procedure_groups_.size(); ++p) {
     const int m = model_.procedures()[p].ministry;
+    by_ministry[m].push_back(&procedure_groups_[p]);
+    all.push_back(&procedure_groups_[p]);
     FillGroupStats({&procedure_groups_[p]}, now, catalog_.procedure(static_cast<int>(p)).code(),
                    ministries_[m]->officers(), out->add_procedures());
+  }
+  uint32_t officers = 0;
+  for (size_t m = 0; m < ministries_.size(); ++m) {
+    officers += ministries_[m]->officers();
+    FillGroupStats(by_ministry[m], now, catalog_.ministry(static_cast<int>(m)).code(), ministries_[m]->officers(),
+                   out->add_ministries());
   }
   FillGroupStats(all, now, "total", officers, out->mutable_total());
 }

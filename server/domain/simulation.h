@@ -53,7 +53,6 @@ class Simulation {
   // The caller fills the service-level fields (clock, dossiers, refused).
   void FillStats(Stats* out) const;
 
-  const GroupAccumulator& ministry_group(int ministry) const { return ministries_[ministry]->group(); }
   const GroupAccumulator& procedure_group(int procedure) const { return procedure_groups_[procedure]; }
   uint64_t events_processed() const;
   size_t pending_events() const;

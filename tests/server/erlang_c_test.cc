@@ -70,7 +70,7 @@ TEST(ErlangCTest, MMcWaitsAsErlangCPredicts) {
   ErlangC(lambda, mu, c, &expect_p, &expect_wq);
 
   SimHarness h(kMmcCatalog, /*seed=*/2024);
-  const DossierRandom arrivals(77, 0, 0);
+  const DossierRandom arrivals(77, 0);
   int64_t t = Hanoi(2024, 1, 1, 0);
   const int64_t start = t;
   uint32_t k = 0;
@@ -84,7 +84,7 @@ TEST(ErlangCTest, MMcWaitsAsErlangCPredicts) {
   };
 
   feed(50000);  // warm-up, discarded
-  const GroupAccumulator& g = h.sim().ministry_group(0);
+  const GroupAccumulator& g = h.sim().procedure_group(0);
   uint64_t visits = g.queue_visits, waited = g.waited;
   __int128 wait_sum = g.wait.sum;
   std::vector<double> wq_batches, p_batches;

@@ -1,6 +1,6 @@
 // Test helpers for the simulation core: small catalogs from text, and a
 // harness that owns a store, a model and a Simulation and adds dossiers the
-// way the service does (interned enterprise, public reference hash).
+// way the service does (interned enterprise, public dossier key).
 #ifndef NSW_TESTS_SERVER_SIM_HARNESS_H_
 #define NSW_TESTS_SERVER_SIM_HARNESS_H_
 
@@ -60,7 +60,7 @@ class SimHarness {
                   bool late = false) {
     DossierRecord r;
     r.submitted_at = t;
-    r.ref_hash = ReferenceHash(client_ref);
+    r.key = DossierKey(tax_code, client_ref);
     r.enterprise = store_.InternEnterprise(tax_code);
     const int p = catalog_->procedure_index(procedure);
     if (p < 0) throw std::invalid_argument("unknown procedure " + procedure);
