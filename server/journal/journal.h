@@ -2,14 +2,16 @@
 // proto/journal.proto) in segment files under a data directory.
 //
 // Append is called by the sequencer in sequence order and never blocks on
-// disk: it frames the record (length + CRC32C), assigns its position, queues
-// it, and returns. A dedicated writer thread writes queued records and, for
+// disk: it serializes the record, assigns its position, queues it, and
+// returns. A dedicated writer thread frames (length + CRC32C) and writes
+// queued records and, for
 // kFsync, covers every record that arrived meanwhile with one fdatasync
 // (group commit); then it calls each record's `durable` callback, in
 // sequence order, on the writer thread, holding no journal lock (so a
 // callback may call Append). kAsync calls back after write() and syncs once a
-// second; kNone keeps nothing on disk and calls back at once (records stay
-// readable from memory for the life of the process).
+// second; kNone keeps nothing on disk and calls back at once, inside Append
+// on the caller's thread (records stay readable from memory for the life of
+// the process).
 //
 // After a failed write or sync the journal is failed: that record's and every
 // later record's callback gets the error, and Append fails at once. It never
@@ -18,7 +20,8 @@
 // Open() locks the directory, checks each segment's header against the
 // fingerprint (refusing a mismatch unless options.fresh), and makes the
 // records available to Replay(), which must run before the first Append.
-// Thread-safe.
+// The file format and the recovery rule (what counts as a torn tail) are in
+// record_format.h and file_journal.h. Thread-safe.
 #ifndef NSW_SERVER_JOURNAL_JOURNAL_H_
 #define NSW_SERVER_JOURNAL_JOURNAL_H_
 
@@ -45,7 +48,8 @@ struct JournalOptions {
 };
 
 // Where a record lives: segment number in the high 24 bits, byte offset of
-// its frame in the low 40. Assigned by Append, stable forever.
+// its frame in the low 40 (kNone: the record's index). Assigned by Append,
+// stable forever; 0 is never a file journal position.
 using JournalPosition = uint64_t;
 
 class Journal {
@@ -58,7 +62,8 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // Calls `apply` for every recovered record in sequence order. A torn tail
+  // Calls `apply` for every recovered record in sequence order (the record
+  // is valid only during the call; the journal reuses it). A torn tail
   // (damage after the last point that could have been acknowledged, in the
   // final segment) is cut off with a warning; damage elsewhere returns
   // Corruption naming file, offset and reason, and nothing is modified.
@@ -79,7 +84,9 @@ class Journal {
 
   // False once a write or sync has failed.
   virtual bool healthy() const = 0;
-  // Stops the writer after flushing (and syncing) everything queued.
+  // Stops the writer after flushing (and syncing) everything queued, and
+  // releases the data directory. Not from a durable callback (it joins the
+  // writer thread). Idempotent; the destructor calls it.
   virtual void Close() = 0;
 
   // Figures for /metrics: syncs done, records they covered, sync latency.

@@ -280,7 +280,7 @@ class PosixEnv final : public Env {
       int err = errno;
       ::close(fd);
       if (err == EWOULDBLOCK) {
-        return Status::Unavailable(path + " is locked: another process (an nsw-server?) is using this directory");
+        return Status::Unavailable(path + " is locked by another process");
       }
       return PosixError("flock", path, err);
     }
