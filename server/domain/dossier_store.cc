@@ -46,11 +46,10 @@ void DecodeTimeline(const uint8_t* p, const uint8_t* end, int64_t at, std::vecto
 
 uint32_t DossierStore::Add(const DossierRecord& record) {
   if ((size_ & kChunkMask) == 0) {
-    chunks_.push_back(std::unique_ptr<DossierRecord[]>(new DossierRecord[kChunkMask + 1]));
+    chunks_.emplace_back(static_cast<DossierRecord*>(::operator new(sizeof(DossierRecord) * (kChunkMask + 1))));
   }
   const uint32_t index = size_++;
-  DossierRecord& r = at(index);
-  r = record;
+  DossierRecord& r = *new (&at(index)) DossierRecord(record);
   r.last_at = record.submitted_at;
   r.timeline_len = 0;
   return index;

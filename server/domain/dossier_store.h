@@ -18,6 +18,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
+#include <type_traits>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -63,6 +65,7 @@ struct DossierRecord {
   void clear(DossierFlag f) { flags &= static_cast<uint8_t>(~f); }
 };
 static_assert(sizeof(DossierRecord) == 80, "keep the record compact: see DESIGN.md Memory");
+static_assert(std::is_trivially_destructible_v<DossierRecord>, "chunks are freed without destructors");
 
 class DossierStore {
  public:
@@ -71,8 +74,8 @@ class DossierStore {
   DossierStore& operator=(const DossierStore&) = delete;
 
   uint32_t size() const { return size_; }
-  DossierRecord& at(uint32_t index) { return chunks_[index >> kChunkBits][index & kChunkMask]; }
-  const DossierRecord& at(uint32_t index) const { return chunks_[index >> kChunkBits][index & kChunkMask]; }
+  DossierRecord& at(uint32_t index) { return chunks_[index >> kChunkBits].get()[index & kChunkMask]; }
+  const DossierRecord& at(uint32_t index) const { return chunks_[index >> kChunkBits].get()[index & kChunkMask]; }
   // Appends a record (its timeline empty) and returns its index.
   uint32_t Add(const DossierRecord& record);
 
@@ -98,7 +101,12 @@ class DossierStore {
   static constexpr int kChunkBits = 16;
   static constexpr uint32_t kChunkMask = (1u << kChunkBits) - 1;
 
-  std::vector<std::unique_ptr<DossierRecord[]>> chunks_;
+  // Raw storage: a record is constructed when added, so a new chunk costs
+  // no initialisation pass (DossierRecord is trivially destructible).
+  struct ChunkDeleter {
+    void operator()(DossierRecord* p) const { ::operator delete(p); }
+  };
+  std::vector<std::unique_ptr<DossierRecord, ChunkDeleter>> chunks_;
   uint32_t size_ = 0;
   std::vector<uint64_t> tax_codes_;
   std::unordered_map<uint64_t, uint32_t> enterprise_index_;

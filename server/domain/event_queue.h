@@ -159,6 +159,7 @@ class EdfHeap {
   size_t size() const { return items_.size(); }
   void Push(int64_t deadline_w, uint64_t order, uint32_t dossier);
   uint32_t Pop();
+  uint32_t top() const { return items_.front().dossier; }
 
  private:
   struct Item {

@@ -34,7 +34,13 @@ void MinistrySim::Schedule(uint32_t dossier) {
 }
 
 void MinistrySim::Advance(int64_t t) {
-  while (!events_.empty() && events_.top().time < t) Process(events_.Pop());
+  while (!events_.empty() && events_.top().time < t) {
+    const Event e = events_.Pop();
+    // Records are touched in no locality order: start loading the next
+    // event's while this one is processed.
+    if (!events_.empty() && events_.top().dossier != kNoDossier) Prefetch(events_.top().dossier);
+    Process(e);
+  }
 }
 
 ActionVerdict MinistrySim::Act(uint32_t dossier, ActionRecord::Kind action, int64_t t) {
@@ -139,6 +145,9 @@ void MinistrySim::Dispatch(int64_t t) {
     do {  // skip dossiers withdrawn while waiting
       d = ministry_model_.edf ? edf_.Pop() : fifo_.Pop();
     } while (store_->at(d).state != QUEUED);
+    // The next in line waited long enough for its record to leave the cache.
+    if (!fifo_.empty()) Prefetch(fifo_.front());
+    if (!edf_.empty()) Prefetch(edf_.top());
     StartReview(d, t);
   }
 }

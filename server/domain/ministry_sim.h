@@ -84,6 +84,7 @@ class MinistrySim {
   void StopDeadline(DossierRecord& r, int64_t t);
   void ResumeDeadline(DossierRecord& r, int64_t t);
   GroupAccumulator& procedure_group(const DossierRecord& r) { return (*procedure_groups_)[r.procedure]; }
+  void Prefetch(uint32_t dossier) const { __builtin_prefetch(&store_->at(dossier)); }
   DossierRandom RandomOf(const DossierRecord& r) const {
     return DossierRandom(seed_, r.key);
   }

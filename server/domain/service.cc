@@ -106,6 +106,7 @@ class NswService::Impl {
   Result FindDossier(std::string_view enterprise, std::string_view client_ref, Dossier* out);
   void Act(std::string_view enterprise, uint64_t id, EnterpriseAction action, DossierCallback done);
   void GetStats(Stats* out);
+  NswService::Counters counters();
   void Clock(const ClockRequest& request, std::function<void(const Result&, const ClockReply&)> done);
 
  private:
@@ -804,6 +805,19 @@ void NswService::Impl::GetStats(Stats* out) {
   out->set_refused_future(refused_future_);
 }
 
+NswService::Counters NswService::Impl::counters() {
+  std::lock_guard<std::mutex> lock(mu_);
+  NswService::Counters c;
+  if (journal_ != nullptr) c.journal = journal_->counters();
+  c.dossiers = dossiers_;
+  c.pending_records = pending_.size();
+  if (sim_) {
+    c.events_processed = sim_->events_processed();
+    c.sim_time_us = sim_->now() == std::numeric_limits<int64_t>::min() ? 0 : sim_->now();
+  }
+  return c;
+}
+
 void NswService::Impl::Clock(const ClockRequest& request,
                              std::function<void(const Result&, const ClockReply&)> done) {
   Replies replies;
@@ -912,6 +926,7 @@ void NswService::Act(std::string_view enterprise, uint64_t id, EnterpriseAction 
   impl_->Act(enterprise, id, action, std::move(done));
 }
 void NswService::GetStats(Stats* out) { impl_->GetStats(out); }
+NswService::Counters NswService::counters() { return impl_->counters(); }
 void NswService::Clock(const ClockRequest& request, std::function<void(const Result&, const ClockReply&)> done) {
   impl_->Clock(request, std::move(done));
 }

@@ -10,6 +10,36 @@
 // is advanced lazily: each call first catches the simulated clock up to "now"
 // (wall mode) or to the watermark (trace mode); timers only decide when that
 // happens, never what happens.
+//
+// Semantics the transport and its users can rely on:
+// - Every accepted input (submission, journalled follow-up, clock advance)
+//   is a journal record; the simulation state is a function of the records,
+//   so a restart that replays them reaches exactly the same state. Wall-mode
+//   Stop() also journals the clock's position, so a clean restart resumes
+//   there; otherwise time resumes at the last record. Refusals (400) are not
+//   journalled, so Stats.refused_future counts since the process started.
+// - Simultaneous events are ordered by a fixed public hash of (enterprise,
+//   client reference), never by dossier id; results do not depend on thread
+//   count or on the order concurrent submissions were accepted in.
+// - Trace clock: simulated time follows submitted_at_us; the simulation runs
+//   up to the watermark (latest accepted timestamp - reorder window, raised
+//   by ADVANCE). An older submission is simulated at the watermark and
+//   counted late; one more than max_jump past the latest is refused.
+//   ADVANCE without to_us flushes to the latest timestamp (+ by_us).
+// - Deadlines run in the ministry calendar's working time from RECEIVED and
+//   stop while the enterprise must act (fee notified until paid, supplement
+//   requested until supplemented). A dossier breaches when it is decided
+//   (APPROVED or REJECTED) strictly after its deadline; Stats count those.
+//   Dossier.deadline_breached also flags an undecided dossier already past
+//   its deadline (withdrawn ones never breach).
+// - Follow-ups (http enterprise actions): judged at the follow-up's own
+//   simulated instant. Withdraw from QUEUED leaves the queue; from IN_REVIEW
+//   frees the officer at once (the review is abandoned). A repeat of a
+//   payment, supplement or withdrawal that already took effect answers kOk
+//   with the current state; answers that can no longer change (a decided or
+//   withdrawn dossier, a payment made or never due) are given without a
+//   journal record. The API has no supplement round number, so a repeated
+//   supplement that arrives after the next request answers that request.
 #ifndef NSW_SERVER_DOMAIN_SERVICE_H_
 #define NSW_SERVER_DOMAIN_SERVICE_H_
 
@@ -100,6 +130,16 @@ class NswService {
 
   const Catalog& catalog() const;
   const ServiceOptions& options() const;
+
+  // Figures for /metrics.
+  struct Counters {
+    Journal::Counters journal;      // zero before Start
+    uint64_t dossiers = 0;          // accepted and durable
+    uint64_t pending_records = 0;   // appended, waiting for durability
+    uint64_t events_processed = 0;  // simulation events so far
+    int64_t sim_time_us = 0;        // every event before this is processed
+  };
+  Counters counters();
 
  private:
   class Impl;

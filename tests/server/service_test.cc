@@ -89,6 +89,12 @@ TEST_F(ServiceTest, SubmitIsAcknowledgedAndVisibleOnlyToItsOwner) {
   EXPECT_EQ(stats.total().approved(), 1u);
   EXPECT_EQ(stats.ministries_size(), 2);
   EXPECT_EQ(stats.procedures_size(), 3);
+  const NswService::Counters counters = service->counters();
+  EXPECT_EQ(counters.dossiers, 1u);
+  EXPECT_EQ(counters.pending_records, 0u);
+  EXPECT_EQ(counters.journal.records, 2u);  // the submission and the advance
+  EXPECT_EQ(counters.events_processed, 3u);  // arrival, payment, review end
+  EXPECT_EQ(counters.sim_time_us, kBase + 10 * kDay);
 }
 
 TEST_F(ServiceTest, SubmissionsAreValidated) {
