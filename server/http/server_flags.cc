@@ -41,7 +41,8 @@ int ParseServerFlags(int argc, const char* const* argv, ServerFlags* flags, std:
                           if (s.ok()) *target = us;
                           return s;
                         }});
-    app.add_option(flag, deferred.back().text, help + " (default " + FormatDuration(*target) + ")");
+    app.add_option(flag, deferred.back().text, help + " (default " + FormatDuration(*target) + ")")
+        ->type_name("DURATION");
   };
   auto size = [&](const std::string& flag, std::function<Status(uint64_t)> set, std::string help) {
     deferred.push_back({flag, "", [set](const std::string& text) {
@@ -49,16 +50,19 @@ int ParseServerFlags(int argc, const char* const* argv, ServerFlags* flags, std:
                           Status s = ParseSize(text, &bytes);
                           return s.ok() ? set(bytes) : s;
                         }});
-    app.add_option(flag, deferred.back().text, help);
+    app.add_option(flag, deferred.back().text, help)->type_name("SIZE");
   };
 
   std::string durability = "fsync", clock = "wall", actions = "simulated", auth_mode = "hmac", sim_start;
 
   app.add_option("--listen", flags->http.listen, "address:port to listen on; port 0 picks a free one")
+      ->type_name("ADDR:PORT")
       ->capture_default_str();
   app.add_option("--threads", flags->http.threads, "io threads (default: one per core)")
       ->check(CLI::PositiveNumber);
-  app.add_option("--data-dir", flags->service.journal.dir, "journal and key files")->capture_default_str();
+  app.add_option("--data-dir", flags->service.journal.dir, "journal and key files")
+      ->type_name("DIR")
+      ->capture_default_str();
   app.add_flag("--fresh", flags->service.journal.fresh, "delete the journal's old segments first");
   app.add_option("--durability", durability, "acknowledge after fsync, after write() (async), or keep nothing (none)")
       ->check(CLI::IsMember({"fsync", "async", "none"}))
@@ -70,7 +74,9 @@ int ParseServerFlags(int argc, const char* const* argv, ServerFlags* flags, std:
          return Status::OK();
        },
        "rotate journal segments past this size (default 64M)");
-  app.add_option("--catalog", flags->catalog_file, "text-format catalog (default: the built-in 13 ministries, 198 procedures)");
+  app.add_option("--catalog", flags->catalog_file,
+                 "text-format catalog (default: the built-in 13 ministries, 198 procedures)")
+      ->type_name("FILE");
   app.add_option("--seed", flags->service.seed, "run seed of every dossier's randomness")->capture_default_str();
   app.add_option("--clock", clock, "simulated time follows the wall clock or each submission's timestamp")
       ->check(CLI::IsMember({"wall", "trace"}))
@@ -78,7 +84,8 @@ int ParseServerFlags(int argc, const char* const* argv, ServerFlags* flags, std:
   app.add_option("--speed", flags->service.speed, "simulated seconds per wall second (wall clock)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("--sim-start", sim_start, "first simulated instant, RFC 3339 (default 2020-01-01T00:00:00+07:00)");
+  app.add_option("--sim-start", sim_start, "first simulated instant, RFC 3339 (default 2020-01-01T00:00:00+07:00)")
+      ->type_name("TIME");
   duration("--reorder-window", &flags->service.reorder_window_us, "trace clock: how late a submission may arrive");
   duration("--max-jump", &flags->service.max_jump_us, "trace clock: refuse submissions dated further ahead");
   app.add_option("--enterprise-actions", actions, "who pays, supplements and withdraws: the simulation or HTTP clients")
@@ -88,9 +95,11 @@ int ParseServerFlags(int argc, const char* const* argv, ServerFlags* flags, std:
       ->check(CLI::IsMember({"hmac", "none"}))
       ->capture_default_str();
   app.add_option("--auth-key-file", flags->auth.master_key_file,
-                 "master key file to use instead of <data-dir>/master.key");
-  app.add_option("--tls-cert", flags->http.tls_cert_file, "PEM certificate chain: serve HTTPS (with --tls-key)");
-  app.add_option("--tls-key", flags->http.tls_key_file, "PEM private key of --tls-cert");
+                 "master key file to use instead of <data-dir>/master.key")
+      ->type_name("FILE");
+  app.add_option("--tls-cert", flags->http.tls_cert_file, "PEM certificate chain: serve HTTPS (with --tls-key)")
+      ->type_name("FILE");
+  app.add_option("--tls-key", flags->http.tls_key_file, "PEM private key of --tls-cert")->type_name("FILE");
   size("--max-body",
        [flags](uint64_t bytes) {
          flags->http.max_body = bytes;
@@ -117,8 +126,10 @@ int ParseServerFlags(int argc, const char* const* argv, ServerFlags* flags, std:
   duration("--idle-timeout", &flags->http.idle_timeout_us, "how long a keep-alive connection may stay idle");
   duration("--shutdown-timeout", &flags->http.shutdown_timeout_us,
            "on SIGTERM, how long requests in progress may take to finish");
-  app.add_option("--access-log", flags->access_log, "append one line per request to this file");
+  app.add_option("--access-log", flags->access_log, "append one line per request to this file")
+      ->type_name("FILE");
   app.add_option("--log-level", flags->log_level, "trace, debug, info, warn, error, critical or off")
+      ->type_name("LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
 
