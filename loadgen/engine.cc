@@ -3,7 +3,6 @@
 #include "loadgen/engine.h"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
@@ -108,7 +107,13 @@ class Worker {
       source_done_ = true;
     }
     Advance();
-    asio::post(io, [this] { Kick(); });
+    // Nothing is sent before the schedule's start: closed-loop requests
+    // sent earlier would have negative intended times (unmeasured).
+    asio::steady_timer starter(io);
+    starter.expires_at(start_);
+    starter.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) Kick();
+    });
     ArmFlush();
     io.run();
     slots_.clear();  // before the io_context goes away
@@ -367,6 +372,7 @@ class Worker {
     timer_->cancel();
     flush_->cancel();
     for (auto& s : slots_) s->Close();
+    // (the starter timer, if still pending, dies with the stopped io_context)
     io_->stop();
   }
 
