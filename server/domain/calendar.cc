@@ -135,8 +135,7 @@ int64_t WorkingCalendar::NthWorkingDay(int64_t n) const {
   }
 }
 
-int64_t WorkingCalendar::WorkingCoordinate(int64_t t) const {
-  if (always_) return t;
+int64_t WorkingCalendar::OfficeCoordinate(int64_t t) const {
   int64_t s = 0;
   const int64_t day = LocalDay(t, &s);
   int64_t w = WorkingDaysBefore(day) * day_working_us_;
@@ -152,8 +151,7 @@ int64_t WorkingCalendar::InstantOfCoordinate(int64_t w) const {
   return NthWorkingDay(k) * kDayUs + open_us_ + r - offset_us_;
 }
 
-bool WorkingCalendar::IsWorking(int64_t t) const {
-  if (always_) return true;
+bool WorkingCalendar::OfficeIsWorking(int64_t t) const {
   int64_t s = 0;
   const int64_t day = LocalDay(t, &s);
   return s >= open_us_ && s < close_us_ && IsWorkingDay(day);
@@ -172,10 +170,5 @@ int64_t WorkingCalendar::WorkingTimeBetween(int64_t from, int64_t to) const {
   return WorkingCoordinate(to) - WorkingCoordinate(from);
 }
 
-int64_t WorkingCalendar::AddWorkingTime(int64_t t, int64_t working) const {
-  if (working <= 0) return t;
-  if (always_) return t + working;
-  return InstantOfCoordinate(WorkingCoordinate(t) + working);
-}
 
 }  // namespace nsw

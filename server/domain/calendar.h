@@ -39,22 +39,28 @@ class WorkingCalendar {
   int64_t working_micros_per_day() const { return day_working_us_; }
 
   // Working microseconds from the origin to t (monotone, non-decreasing).
-  int64_t WorkingCoordinate(int64_t t) const;
+  int64_t WorkingCoordinate(int64_t t) const { return always_ ? t : OfficeCoordinate(t); }
   // The earliest instant whose working coordinate is w, where w is reached by
   // working (for w on a day boundary this is the closing instant of the day
   // that completed it, not the next opening).
   int64_t InstantOfCoordinate(int64_t w) const;
 
-  bool IsWorking(int64_t t) const;
+  bool IsWorking(int64_t t) const { return always_ || OfficeIsWorking(t); }
   // t itself when working, else the start of the next working period.
   int64_t NextWorkingInstant(int64_t t) const;
   // Working time in [from, to); 0 when to <= from.
   int64_t WorkingTimeBetween(int64_t from, int64_t to) const;
   // The instant reached after `working` microseconds of work starting at t;
   // t itself for working <= 0.
-  int64_t AddWorkingTime(int64_t t, int64_t working) const;
+  int64_t AddWorkingTime(int64_t t, int64_t working) const {
+    if (working <= 0) return t;
+    return always_ ? t + working : InstantOfCoordinate(OfficeCoordinate(t) + working);
+  }
 
  private:
+  // The OFFICE_HOURS halves of the inline ALWAYS fast paths above.
+  int64_t OfficeCoordinate(int64_t t) const;
+  bool OfficeIsWorking(int64_t t) const;
   // Days are local days numbered from 1970-01-01 (a Thursday).
   int64_t LocalDay(int64_t t, int64_t* micros_into_day) const;
   bool IsWorkingDay(int64_t day) const;

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
 #include <thread>
 
 #include "tests/server/service_harness.h"
@@ -138,6 +140,32 @@ TEST_F(ServiceTest, RepeatedSubmissionIsIdempotent) {
   Stats stats;
   service->GetStats(&stats);
   EXPECT_EQ(stats.dossiers(), 2u);
+}
+
+TEST_F(ServiceTest, ARetryWaitsForTheFirstSubmissionsSync) {
+  auto service = Started(Options(ClockMode::kTrace, Durability::kFsync));
+  env_.HoldSyncs();
+  std::promise<SubmitOutcome> first, retry;
+  service->Submit(kAcme, Request("MOT.SHIP", "slow", kBase),
+                  [&first](const Result& r, const SubmitReply& reply) { first.set_value({r, reply}); });
+  service->Submit(kAcme, Request("MOT.SHIP", "slow", kBase),
+                  [&retry](const Result& r, const SubmitReply& reply) { retry.set_value({r, reply}); });
+  auto first_done = first.get_future(), retry_done = retry.get_future();
+  // Neither is answered while the record waits for its sync, and the
+  // pending dossier is invisible.
+  EXPECT_EQ(first_done.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  EXPECT_EQ(retry_done.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  Dossier d;
+  EXPECT_EQ(service->FindDossier(kAcme, "slow", &d).outcome, Outcome::kNotFound);
+  Stats stats;
+  service->GetStats(&stats);
+  EXPECT_EQ(stats.dossiers(), 0u);
+  env_.ReleaseSyncs();
+  const SubmitOutcome a = first_done.get(), b = retry_done.get();
+  EXPECT_EQ(a.result.outcome, Outcome::kCreated);
+  EXPECT_EQ(b.result.outcome, Outcome::kOk);
+  EXPECT_EQ(a.reply.dossier_id(), b.reply.dossier_id());
+  EXPECT_EQ(service->FindDossier(kAcme, "slow", &d).outcome, Outcome::kOk);
 }
 
 TEST_F(ServiceTest, FindByClientReference) {
@@ -383,7 +411,7 @@ TEST_F(ServiceTest, RestartReplaysTheJournalToTheSameState) {
     ASSERT_EQ(ClockSync(*service, Advance(kBase + 60 * kDay)).result.outcome, Outcome::kOk);
     expected_end = JournalledStats(*service);
   }
-  ServiceOptions options = Options(ClockMode::kTrace, Durability::kFsync);
+  ServiceOptions options = Options(ClockMode::kTrace, Durability::kAsync);
   {
     auto service = Started(options);
     FeedTrace(*service, 0, 300);
