@@ -60,9 +60,12 @@ const char* kLeanCatalog = R"pb(
 struct Arrival {
   int64_t at;
   uint64_t key;
-  uint32_t enterprise;  // interned in the order first seen by each run
+  uint32_t enterprise;  // index in the store: RunAll interns 0..n-1 in order
   uint16_t procedure;
 };
+
+constexpr uint32_t kEnterprises = 38000;
+constexpr uint64_t kFirstTaxCode = 100000000;
 
 // `count` arrivals, Poisson with the given mean gap, procedures weighted by
 // popularity, enterprises from `enterprises`.
@@ -85,7 +88,7 @@ std::vector<Arrival> MakeArrivals(const Catalog& catalog, size_t count, double m
     const auto it = std::lower_bound(cumulative.begin(), cumulative.end(), pick);
     const int len = std::snprintf(ref, sizeof(ref), "bench-%zu", i);
     const auto enterprise = static_cast<uint32_t>(u.u[2] * enterprises);
-    out.push_back(Arrival{t, DossierKey(100000000ULL + enterprise, std::string_view(ref, len)), enterprise,
+    out.push_back(Arrival{t, DossierKey(kFirstTaxCode + enterprise, std::string_view(ref, len)), enterprise,
                           static_cast<uint16_t>(it - cumulative.begin())});
   }
   return out;
@@ -102,15 +105,18 @@ std::unique_ptr<Catalog> LoadCatalog(bool lean) {
 }
 
 // Stores and schedules every arrival, advancing as a server would, then runs
-// out every life. Returns the lifecycles completed.
+// out every life. Returns the lifecycles completed. Enterprises are interned
+// up front (the service does it when it accepts a submission, before the
+// simulation sees it).
 uint64_t RunAll(const Catalog& catalog, const SimModel& model, const std::vector<Arrival>& arrivals,
                 DossierStore* store, Simulation* sim, IdempotencyIndex* index) {
+  for (uint32_t e = 0; e < kEnterprises; ++e) store->InternEnterprise(kFirstTaxCode + e);
   size_t i = 0;
   for (const Arrival& a : arrivals) {
     DossierRecord r;
     r.submitted_at = a.at;
     r.key = a.key;
-    r.enterprise = store->InternEnterprise(100000000ULL + a.enterprise);
+    r.enterprise = a.enterprise;
     r.procedure = a.procedure;
     const uint32_t d = store->Add(r);
     if (index != nullptr) index->Insert(d);
@@ -137,7 +143,7 @@ void Lifecycles(benchmark::State& state, bool lean) {
   // Lean: about 70% of the officers busy. Default catalog: the real NSW's
   // volume, about 2,400 dossiers per working day spread over the week.
   const double gap_us = lean ? 60e6 : 86400e6 * 5 / 7 / 2400;
-  const auto arrivals = MakeArrivals(*catalog, static_cast<size_t>(state.range(0)), gap_us, 38000);
+  const auto arrivals = MakeArrivals(*catalog, static_cast<size_t>(state.range(0)), gap_us, kEnterprises);
   uint64_t lifecycles = 0, events = 0;
   for (auto _ : state) {
     DossierStore store;
@@ -179,7 +185,7 @@ void BM_MemoryPerDossier(benchmark::State& state) {
     return;
   }
   const size_t n = static_cast<size_t>(state.range(0));
-  const auto arrivals = MakeArrivals(*catalog, n, 86400e6 * 5 / 7 / 2400, 38000);
+  const auto arrivals = MakeArrivals(*catalog, n, 86400e6 * 5 / 7 / 2400, kEnterprises);
   // Large blocks straight from mmap and back, so memory freed by earlier
   // benchmarks cannot be silently reused and hide this one's growth.
   mallopt(M_MMAP_THRESHOLD, 64 * 1024);
@@ -207,6 +213,27 @@ void BM_MemoryPerDossier(benchmark::State& state) {
   state.counters["timelines_overflowed"] = overflowed;
 }
 BENCHMARK(BM_MemoryPerDossier)->Arg(1000000)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// GET /v1/stats on the default catalog: every procedure, ministries and the
+// total merged from them (histograms included), after 100,000 dossiers.
+void BM_FillStatsDefaultCatalog(benchmark::State& state) {
+  const auto catalog = LoadCatalog(false);
+  SimModel model;
+  if (catalog == nullptr || !SimModel::Create(*catalog, &model).ok()) {
+    state.SkipWithError("catalog did not load");
+    return;
+  }
+  const auto arrivals = MakeArrivals(*catalog, 100000, 86400e6 * 5 / 7 / 2400, kEnterprises);
+  DossierStore store;
+  Simulation sim(*catalog, model, SimOptions{7, true}, &store);
+  RunAll(*catalog, model, arrivals, &store, &sim, nullptr);
+  for (auto _ : state) {
+    Stats stats;
+    sim.FillStats(&stats);
+    benchmark::DoNotOptimize(stats.total().arrivals());
+  }
+}
+BENCHMARK(BM_FillStatsDefaultCatalog)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace nsw

@@ -134,6 +134,18 @@ class EventQueue {
   size_t size() const { return heap_.size() + lane_.size(); }
   const Event& top() const { return FromLane() ? lane_.front() : heap_.top(); }
   Event Pop() { return FromLane() ? lane_.Pop() : heap_.Pop(); }
+  // Pops the first event if it is before `t`; false (and nothing popped)
+  // when there is none. One comparison of the two sources per event.
+  bool PopBefore(int64_t t, Event* out) {
+    if (FromLane()) {
+      if (lane_.front().time >= t) return false;
+      *out = lane_.Pop();
+      return true;
+    }
+    if (heap_.empty() || heap_.top().time >= t) return false;
+    *out = heap_.Pop();
+    return true;
+  }
   void Push(const Event& e) { heap_.Push(e); }
   // An arrival: into the lane when it does not precede the lane's last.
   void PushArrival(const Event& e) {

@@ -34,8 +34,8 @@ void MinistrySim::Schedule(uint32_t dossier) {
 }
 
 void MinistrySim::Advance(int64_t t) {
-  while (!events_.empty() && events_.top().time < t) {
-    const Event e = events_.Pop();
+  Event e;
+  while (events_.PopBefore(t, &e)) {
     // Records are touched in no locality order: start loading the next
     // event's while this one is processed.
     if (!events_.empty() && events_.top().dossier != kNoDossier) Prefetch(events_.top().dossier);
