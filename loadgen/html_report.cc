@@ -309,9 +309,22 @@ std::string RenderHtmlReport(const RunResults& r, const std::vector<IntervalPoin
     out += "</ul>\n";
   }
 
-  // Time charts.
+  // Time charts. Seconds without completions are zeros, not gaps.
+  std::vector<IntervalPoint> filled;
+  if (!all_points.empty() && all_points.back().unix_second - all_points.front().unix_second < 10'000'000) {
+    for (const auto& p : all_points) {
+      while (!filled.empty() && filled.back().unix_second + 1 < p.unix_second) {
+        IntervalPoint zero;
+        zero.unix_second = filled.back().unix_second + 1;
+        filled.push_back(zero);
+      }
+      filled.push_back(p);
+    }
+  } else {
+    filled = all_points;
+  }
   int64_t group = 1;
-  const std::vector<IntervalPoint> points = Downsample(all_points, &group);
+  const std::vector<IntervalPoint> points = Downsample(filled, &group);
   if (!points.empty()) {
     const int64_t t0 = r.start_unix_us() > 0 ? FloorDivSeconds(r.start_unix_us()) : points.front().unix_second;
     const double span = static_cast<double>(std::max<int64_t>(points.back().unix_second - t0 + group, 1));

@@ -176,7 +176,13 @@ std::string FormatSummary(const RunResults& r, bool detailed) {
     Append(&out, "  Already submitted (resumed run): %llu\n", static_cast<unsigned long long>(r.total().repeats()));
   }
   Append(&out, "Requests/sec: %10.2f", AchievedRate(r));
-  if (r.pacing() == "rate" && r.target_rate() > 0) Append(&out, "   (target %.2f)", r.target_rate());
+  if (r.pacing() != "max") {
+    // What this run (or shard) was asked to send in its window, beside the
+    // global target rate every shard shares.
+    Append(&out, "   (scheduled %.2f", static_cast<double>(r.total().scheduled()) / window);
+    if (r.pacing() == "rate" && r.target_rate() > 0) Append(&out, ", global target %.2f", r.target_rate());
+    out += ")";
+  }
   out += "\n";
   if (!r.status_codes().empty()) {
     std::map<int, uint64_t> codes(r.status_codes().begin(), r.status_codes().end());

@@ -155,6 +155,33 @@ TEST(TraceGen, RealismSkewOfficeHoursWeekdaysAndTet) {
   EXPECT_GT(weekday / n, 0.92) << "weekday share";
   EXPECT_LT(lunch * 2, ten_to_eleven) << "lunch dip";
 
+  // Month-end rush: weekdays among a month's last three days against
+  // weekdays of days 10-20, over the months clear of Tết.
+  {
+    double end_sum = 0, mid_sum = 0;
+    int end_days = 0, mid_days = 0;
+    for (const auto& [day, count] : per_day) {
+      int y = 0;
+      unsigned m = 0, d = 0;
+      CivilFromDays(day, &y, &m, &d);
+      int y3 = 0;
+      unsigned m3 = 0, d3 = 0;
+      CivilFromDays(day + 3, &y3, &m3, &d3);
+      const int wd = WeekdayOf(day);
+      if (wd == 0 || wd == 6 || m <= 2) continue;
+      if (m3 != m) {
+        end_sum += static_cast<double>(count);
+        ++end_days;
+      } else if (d >= 10 && d <= 20) {
+        mid_sum += static_cast<double>(count);
+        ++mid_days;
+      }
+    }
+    ASSERT_GT(end_days, 0);
+    ASSERT_GT(mid_days, 0);
+    EXPECT_GT(end_sum / end_days, 1.15 * (mid_sum / mid_days)) << "month-end rush";
+  }
+
   // Pre-Tết surge: weekdays of the two weeks before Tết against weekdays
   // four to eight weeks before; the holiday itself is quiet.
   for (int year : {2020, 2021}) {
