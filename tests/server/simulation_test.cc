@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <memory>
 #include <set>
 
 #include "server/domain/lifecycle.h"
@@ -18,6 +19,7 @@ namespace {
 //   PLAIN: fixed 1 h review, always approved, deadline 2 working hours
 //   FEE:   as PLAIN with a fee paid after a fixed 2 h
 //   SUPP:  asks for a supplement (all but surely), supplement after 1 h
+//   REJ:   as PLAIN but rejected (all but surely)
 //   MIX:   exponential review, fee, mixed outcomes and withdrawals
 const char* kAlwaysCatalog = R"pb(
   name: "test"
@@ -47,6 +49,14 @@ const char* kAlwaysCatalog = R"pb(
     approve_probability: 0.000001 supplement_probability: 0.999999
     supplement_delay { kind: FIXED mean: 3600 }
     fee_payment_delay { kind: FIXED mean: 3600 }
+    popularity: 1 payload_bytes { kind: FIXED mean: 100 }
+  }
+  procedures {
+    code: "MOT.REJ" ministry: "MOT" name: "rejected (all but surely)"
+    service_time { kind: FIXED mean: 3600 }
+    deadline { working_hours: 2 }
+    approve_probability: 0.000001 reject_probability: 0.999999
+    fee_payment_delay { kind: FIXED mean: 3600 } supplement_delay { kind: FIXED mean: 3600 }
     popularity: 1 payload_bytes { kind: FIXED mean: 100 }
   }
   procedures {
@@ -186,6 +196,105 @@ TEST(SimulationTest, HttpPaymentAndIllegalFollowUps) {
   EXPECT_EQ(h.sim().Act(fee, ActionRecord::PAY, kT0 + 5 * kDay), ActionVerdict::kAlreadyDone);
   // Waiting three days to pay did not count against the 2-hour deadline.
   EXPECT_FALSE(h.store().at(fee).has(kFlagBreached));
+}
+
+// Brings a dossier to `state` in http mode; returns the harness, the dossier
+// and an instant from which follow-ups may be applied.
+struct Reached {
+  std::unique_ptr<SimHarness> h;
+  uint32_t d = 0;
+  int64_t t = 0;
+};
+
+Reached Reach(DossierState state) {
+  Reached r;
+  r.h = std::make_unique<SimHarness>(kAlwaysCatalog, 1, /*simulated_enterprise=*/false);
+  SimHarness& h = *r.h;
+  r.t = kT0 + kMinute;
+  switch (state) {
+    case FEE_NOTIFIED:
+      r.d = h.Submit("MOT.FEE", 101, "d", kT0);
+      break;
+    case QUEUED:
+      h.Submit("MOT.PLAIN", 102, "blocker", kT0);
+      r.d = h.Submit("MOT.PLAIN", 101, "d", kT0 + 1);
+      break;
+    case IN_REVIEW:
+      r.d = h.Submit("MOT.PLAIN", 101, "d", kT0);
+      break;
+    case SUPPLEMENT_REQUESTED:
+      r.d = h.Submit("MOT.SUPP", 101, "d", kT0);
+      r.t = kT0 + 2 * kHour;
+      break;
+    case APPROVED:
+      r.d = h.Submit("MOT.PLAIN", 101, "d", kT0);
+      r.t = kT0 + 2 * kHour;
+      break;
+    case REJECTED:
+      r.d = h.Submit("MOT.REJ", 101, "d", kT0);
+      r.t = kT0 + 2 * kHour;
+      break;
+    case WITHDRAWN:
+      r.d = h.Submit("MOT.PLAIN", 101, "d", kT0);
+      h.sim().Act(r.d, ActionRecord::WITHDRAW, kT0 + 1);
+      break;
+    default:
+      ADD_FAILURE() << "unreachable in http mode: " << DossierState_Name(state);
+  }
+  h.sim().AdvanceTo(r.t);
+  EXPECT_EQ(h.state(r.d), state);
+  return r;
+}
+
+TEST(SimulationTest, EveryFollowUpInEveryState) {
+  struct Case {
+    DossierState state;
+    ActionRecord::Kind action;
+    ActionVerdict verdict;
+    DossierState after;  // the state right after the follow-up
+  };
+  const Case cases[] = {
+      {FEE_NOTIFIED, ActionRecord::PAY, ActionVerdict::kApply, IN_REVIEW},  // paid, queued, taken at once
+      {FEE_NOTIFIED, ActionRecord::SUPPLEMENT, ActionVerdict::kIllegal, FEE_NOTIFIED},
+      {FEE_NOTIFIED, ActionRecord::WITHDRAW, ActionVerdict::kApply, WITHDRAWN},
+      {QUEUED, ActionRecord::PAY, ActionVerdict::kIllegal, QUEUED},
+      {QUEUED, ActionRecord::SUPPLEMENT, ActionVerdict::kIllegal, QUEUED},
+      {QUEUED, ActionRecord::WITHDRAW, ActionVerdict::kApply, WITHDRAWN},
+      {IN_REVIEW, ActionRecord::PAY, ActionVerdict::kIllegal, IN_REVIEW},
+      {IN_REVIEW, ActionRecord::SUPPLEMENT, ActionVerdict::kIllegal, IN_REVIEW},
+      {IN_REVIEW, ActionRecord::WITHDRAW, ActionVerdict::kApply, WITHDRAWN},
+      {SUPPLEMENT_REQUESTED, ActionRecord::PAY, ActionVerdict::kIllegal, SUPPLEMENT_REQUESTED},
+      {SUPPLEMENT_REQUESTED, ActionRecord::SUPPLEMENT, ActionVerdict::kApply, IN_REVIEW},
+      {SUPPLEMENT_REQUESTED, ActionRecord::WITHDRAW, ActionVerdict::kApply, WITHDRAWN},
+      {APPROVED, ActionRecord::PAY, ActionVerdict::kIllegal, APPROVED},
+      {APPROVED, ActionRecord::SUPPLEMENT, ActionVerdict::kIllegal, APPROVED},
+      {APPROVED, ActionRecord::WITHDRAW, ActionVerdict::kIllegal, APPROVED},
+      {REJECTED, ActionRecord::PAY, ActionVerdict::kIllegal, REJECTED},
+      {REJECTED, ActionRecord::SUPPLEMENT, ActionVerdict::kIllegal, REJECTED},
+      {REJECTED, ActionRecord::WITHDRAW, ActionVerdict::kIllegal, REJECTED},
+      {WITHDRAWN, ActionRecord::PAY, ActionVerdict::kIllegal, WITHDRAWN},
+      {WITHDRAWN, ActionRecord::SUPPLEMENT, ActionVerdict::kIllegal, WITHDRAWN},
+      {WITHDRAWN, ActionRecord::WITHDRAW, ActionVerdict::kAlreadyDone, WITHDRAWN},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(DossierState_Name(c.state)) + " + " + ActionName(c.action));
+    Reached r = Reach(c.state);
+    const size_t before = r.h->timeline(r.d).size();
+    EXPECT_EQ(r.h->sim().Act(r.d, c.action, r.t), c.verdict);
+    EXPECT_EQ(r.h->state(r.d), c.after);
+    const auto timeline = r.h->timeline(r.d);
+    if (c.verdict != ActionVerdict::kApply) EXPECT_EQ(timeline.size(), before);  // nothing recorded
+    for (size_t i = 1; i < timeline.size(); ++i) {
+      EXPECT_TRUE(IsLegalTransition(timeline[i - 1].state(), timeline[i].state()));
+    }
+    // Applying the same follow-up again is a repeat that already took effect
+    // (or still illegal), never a second transition.
+    if (c.verdict == ActionVerdict::kApply) {
+      const ActionVerdict again = r.h->sim().Act(r.d, c.action, r.t + 1);
+      EXPECT_EQ(again, ActionVerdict::kAlreadyDone);
+      EXPECT_EQ(r.h->timeline(r.d).size(), timeline.size());
+    }
+  }
 }
 
 TEST(SimulationTest, WithdrawWhileQueuedLeavesTheQueue) {
