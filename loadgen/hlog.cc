@@ -250,7 +250,9 @@ Status DecodeHistogram(std::string_view bytes, std::unique_ptr<Histogram>* out) 
 Status HlogWriter::Open(const std::string& path, int64_t start_unix_us, std::unique_ptr<HlogWriter>* out) {
   std::unique_ptr<HlogWriter> w(new HlogWriter());
   w->path_ = path;
-  w->base_us_ = start_unix_us;
+  // Intervals are whole wall-clock seconds; a base on a second boundary
+  // keeps their relative start times non-negative.
+  w->base_us_ = start_unix_us / 1'000'000 * 1'000'000;
   w->file_ = std::fopen(path.c_str(), "w");
   if (w->file_ == nullptr) return Status::IoError("cannot create " + path + ": " + std::strerror(errno));
   const double start = static_cast<double>(start_unix_us) / 1e6;
@@ -262,7 +264,7 @@ Status HlogWriter::Open(const std::string& path, int64_t start_unix_us, std::uni
   std::fprintf(w->file_, "#[Logged with nsw-loadgen; values in microseconds, Interval_Max in milliseconds]\n");
   std::fprintf(w->file_, "#[Histogram log format version 1.3]\n");
   std::fprintf(w->file_, "#[StartTime: %.3f (seconds since epoch), %s]\n", start, when);
-  std::fprintf(w->file_, "#[BaseTime: %.3f (seconds since epoch)]\n", start);
+  std::fprintf(w->file_, "#[BaseTime: %.3f (seconds since epoch)]\n", static_cast<double>(w->base_us_) / 1e6);
   std::fprintf(w->file_, "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n");
   if (std::ferror(w->file_)) return Status::IoError("cannot write " + path);
   *out = std::move(w);

@@ -47,8 +47,8 @@ struct HlogInterval {
 
 class HlogWriter {
  public:
-  // `start_unix_us` becomes StartTime and BaseTime; interval start times
-  // are written relative to it.
+  // `start_unix_us` becomes StartTime, and rounded down to a whole second
+  // BaseTime; interval start times are written relative to BaseTime.
   static Status Open(const std::string& path, int64_t start_unix_us, std::unique_ptr<HlogWriter>* out);
   ~HlogWriter();
   HlogWriter(const HlogWriter&) = delete;
