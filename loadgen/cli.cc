@@ -432,6 +432,16 @@ int RunReplay(const CliEnvironment& env, const RunFlags& f) {
     ro.submitted_at = submitted_at;
     CheckRuntime(ReplayWorkload::Create(ro, catalog_ptr, &workload));
   }
+  if (trace_clock && eo.pacing == Pacing::kSpeed && before.reorder_window_us() > 0) {
+    // How late (wall time) a request may be before its record falls behind
+    // the server's watermark.
+    const double slack_us = static_cast<double>(before.reorder_window_us()) / eo.speed;
+    if (slack_us < 50'000) {
+      warnings.push_back("at --speed " + std::to_string(eo.speed) + " the server's reorder window (" +
+                         FormatDuration(before.reorder_window_us()) + ") is only " + FormatLatency(slack_us) +
+                         " of wall time: any request delayed longer arrives late");
+    }
+  }
   if (trace_clock && eo.pacing == Pacing::kMax) {
     warnings.push_back("closed-loop (--max) against a trace-clock server: records may arrive far out of order; "
                        "prefer --speed so the reorder window holds");
