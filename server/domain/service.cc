@@ -26,6 +26,7 @@
 #include <random>
 #include <thread>
 
+#include "proto/units.h"
 #include "server/domain/dossier_store.h"
 #include "server/domain/idempotency_index.h"
 #include "server/domain/lifecycle.h"
@@ -228,8 +229,8 @@ Status NswService::Impl::Start() {
   ready_.store(journal_->healthy(), std::memory_order_release);
   CatchUpLocked();
   if (log_ != nullptr) {
-    log_->info("service ready: {} records replayed, {} dossiers, simulated time {}", last_seq_, dossiers_,
-               sim_->now());
+    log_->info("service ready: {} journal records replayed, {} dossiers, simulated time {}", last_seq_, dossiers_,
+               sim_->now() == std::numeric_limits<int64_t>::min() ? "not started" : FormatInstant(sim_->now()));
   }
   return Status::OK();
 }
@@ -608,9 +609,9 @@ void NswService::Impl::Submit(std::string_view enterprise, const SubmitRequest& 
           p.dossier = d;
           p.submit_done = std::move(done);
           pending_.push_back(std::move(p));
-          JournalPosition position = 0;
-          Status s = AppendLocked(record, &position, &replies);
-          if (s.ok()) store_.at(d).journal_pos = position;
+          // The journal writes the position straight into the record, before
+          // any inline completion applies it.
+          AppendLocked(record, &store_.at(d).journal_pos, &replies);
         }
       }
     }
