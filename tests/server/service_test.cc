@@ -99,6 +99,35 @@ TEST_F(ServiceTest, SubmitIsAcknowledgedAndVisibleOnlyToItsOwner) {
   EXPECT_EQ(counters.sim_time_us, kBase + 10 * kDay);
 }
 
+TEST_F(ServiceTest, OpenDossiersPastTheirDeadlineShowAsBreached) {
+  auto service = Started(Options(ClockMode::kTrace));
+  // 30 at once on MOT.SHIP (2 officers, ~30 min each, 4 working hours allowed).
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_EQ(SubmitSync(*service, kAcme, Request("MOT.SHIP", Numbered("q", i), kBase)).result.outcome,
+              Outcome::kCreated);
+  }
+  ASSERT_EQ(ClockSync(*service, Advance(kBase + 5 * kHour)).result.outcome, Outcome::kOk);
+  int open_late = 0, decided = 0;
+  for (uint64_t id = 1; id <= 30; ++id) {
+    Dossier d;
+    ASSERT_EQ(service->GetDossier(kAcme, id, &d).outcome, Outcome::kOk);
+    if (d.state() == QUEUED || d.state() == IN_REVIEW) {
+      ASSERT_GT(d.deadline_us(), 0);
+      EXPECT_EQ(d.deadline_breached(), d.deadline_us() < d.sim_now_us()) << id;
+      if (d.deadline_breached()) ++open_late;
+    } else if (d.state() == APPROVED || d.state() == REJECTED) {
+      EXPECT_EQ(d.deadline_breached(), d.decided_at_us() > d.deadline_us()) << id;
+      ++decided;
+    }
+  }
+  EXPECT_GT(open_late, 0);
+  EXPECT_GT(decided, 0);
+  Stats stats;
+  service->GetStats(&stats);
+  // The statistic counts decisions after the deadline only.
+  EXPECT_LT(stats.total().deadline_breaches(), static_cast<uint64_t>(decided));
+}
+
 TEST_F(ServiceTest, SubmissionsAreValidated) {
   auto service = Started(Options(ClockMode::kTrace));
   auto code = [&](std::string_view enterprise, const SubmitRequest& r) {
