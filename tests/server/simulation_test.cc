@@ -283,7 +283,9 @@ TEST(SimulationTest, EveryFollowUpInEveryState) {
     EXPECT_EQ(r.h->sim().Act(r.d, c.action, r.t), c.verdict);
     EXPECT_EQ(r.h->state(r.d), c.after);
     const auto timeline = r.h->timeline(r.d);
-    if (c.verdict != ActionVerdict::kApply) EXPECT_EQ(timeline.size(), before);  // nothing recorded
+    if (c.verdict != ActionVerdict::kApply) {
+      EXPECT_EQ(timeline.size(), before);  // nothing recorded
+    }
     for (size_t i = 1; i < timeline.size(); ++i) {
       EXPECT_TRUE(IsLegalTransition(timeline[i - 1].state(), timeline[i].state()));
     }
