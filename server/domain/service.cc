@@ -203,8 +203,12 @@ Status NswService::Impl::Start() {
   fp.set_seed(options_.seed);
   fp.set_catalog_hash(catalog_.fingerprint());
   fp.set_clock(ClockName(options_.clock));
-  fp.set_reorder_window_us(options_.clock == ClockMode::kTrace ? options_.reorder_window_us : 0);
-  fp.set_sim_start_us(options_.sim_start_us);
+  // Only what changes how the records replay: the window shapes the trace
+  // watermark, the start instant the wall clock; speed and max-jump only
+  // decide what is accepted and when, which the records already say.
+  const bool wall = options_.clock == ClockMode::kWall;
+  fp.set_reorder_window_us(wall ? 0 : options_.reorder_window_us);
+  fp.set_sim_start_us(wall ? options_.sim_start_us : 0);
   fp.set_enterprise_actions(options_.enterprise_actions == EnterpriseActions::kHttp ? "http" : "simulated");
   Status s = Journal::Open(env_, options_.journal, fp, log_, &journal_);
   if (!s.ok()) return s;
