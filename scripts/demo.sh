@@ -68,7 +68,7 @@ echo "== replaying it as fast as the server acknowledges (64 connections)"
   --out "$data/report.json" --html "$data/report.html" --threshold 'errors<0.1%'
 
 echo "== simulation statistics after the replay"
-"$build/client/nsw-client" --target "$target" stats
+"$build/client/nsw-client" --target "$target" --auth-key-file "$data/server/admin.key" stats
 
 stop_server
 echo "== done: report in $data/report.json and $data/report.html; server log in $log"
