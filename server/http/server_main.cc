@@ -13,6 +13,7 @@
 #include "server/http/access_log.h"
 #include "server/http/auth_setup.h"
 #include "server/http/http_server.h"
+#include "server/http/metrics.h"
 #include "server/http/router.h"
 #include "server/journal/env.h"
 
@@ -70,6 +71,11 @@ int RunServer(const ServerFlags& flags, spdlog::logger* log) {
   }
   HttpServer server(&router, flags.http, log);
   if (access_log) server.AddObserver(access_log.get());
+  MetricsOptions metrics_options;
+  metrics_options.open_connections = [&server] { return server.open_connections(); };
+  Metrics metrics(&service, std::move(metrics_options));
+  metrics.Register(&router);
+  server.AddObserver(&metrics);
   s = server.Start();
   if (!s.ok()) {
     log->error("{}", s.message());
