@@ -103,23 +103,20 @@ void AppendSimulation(const Stats& stats, std::vector<MetricFamily>* out) {
   out->push_back(PerMinistry(stats, "nsw_queue_visits_total", "Queue visits that started review, by ministry.",
                              kCounter, [](const GroupStats& g) { return g.queue_visits(); }));
 
-  // The domain keeps its own wait histograms; their quantiles are exported
-  // as gauges, like a summary without _sum and _count.
+  // The domain keeps its own wait histograms; their quantiles, count and
+  // sum (mean x count) make a summary.
   MetricFamily wait = NewFamily("nsw_wait_simulated_seconds",
-                                "Queue wait per visit in simulated seconds, by ministry and quantile.", kGauge);
-  MetricFamily wait_mean =
-      NewFamily("nsw_wait_simulated_seconds_mean", "Mean queue wait per visit in simulated seconds.", kGauge);
+                                "Queue wait per visit in simulated seconds, by ministry.", MetricType::Summary);
   for (const GroupStats& g : stats.ministries()) {
     const DurationStats& w = g.wait();
-    const std::pair<const char*, double> quantiles[] = {
-        {"0.5", w.p50_seconds()}, {"0.9", w.p90_seconds()}, {"0.99", w.p99_seconds()}};
-    for (const auto& [q, v] : quantiles) {
-      wait.metric.push_back(Sample(kGauge, v, {{"ministry", g.code()}, {"quantile", q}}));
-    }
-    wait_mean.metric.push_back(Sample(kGauge, w.mean_seconds(), {{"ministry", g.code()}}));
+    ClientMetric metric;
+    metric.label = {{"ministry", g.code()}};
+    metric.summary.sample_count = w.count();
+    metric.summary.sample_sum = w.mean_seconds() * static_cast<double>(w.count());
+    metric.summary.quantile = {{0.5, w.p50_seconds()}, {0.9, w.p90_seconds()}, {0.99, w.p99_seconds()}};
+    wait.metric.push_back(std::move(metric));
   }
   out->push_back(std::move(wait));
-  out->push_back(std::move(wait_mean));
 
   out->push_back(Single("nsw_refused_future_total", "Submissions refused for being too far ahead of the clock.",
                         kCounter, static_cast<double>(stats.refused_future())));
