@@ -7,6 +7,7 @@
 #   scripts/bootstrap.sh            build + test packages
 #   scripts/bootstrap.sh --bench    also nginx and wrk (bench/e2e.sh)
 #   scripts/bootstrap.sh --browser  also chromium (browser tests)
+#   scripts/bootstrap.sh --promtool also prometheus, for `promtool check metrics` (daemon not started)
 set -euo pipefail
 
 packages=(

@@ -22,7 +22,7 @@ stage() { stage_start=$(date +%s); echo; echo "=== stage: $1"; }
 stage_done() { echo "=== stage time: $1 $(( $(date +%s) - stage_start ))s"; }
 
 stage bootstrap
-bash "$root/scripts/bootstrap.sh"
+bash "$root/scripts/bootstrap.sh" --promtool  # promtool validates /metrics in the tests
 stage_done bootstrap
 
 stage "release build"
