@@ -5,13 +5,13 @@
 # enterprises, 13 ministries, 198 procedures), replay it, print the load
 # generator's report and the simulation's statistics, and stop the server.
 #
-#   scripts/demo.sh              200,000 dossiers (about a minute here)
+#   scripts/demo.sh              1,000,000 dossiers (under a minute here)
 #   scripts/demo.sh --full       the national 3,000,000 dossiers
 #   scripts/demo.sh --dossiers N
 # Environment: NSW_DEMO_DIR (default <project>/demo-data).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-dossiers=200000
+dossiers=1000000
 while [ $# -gt 0 ]; do
   case "$1" in
     --full) dossiers=3000000 ;;
