@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: nswsim against the yardsticks (nginx, wrk) on
+# loopback, in one run, alternating A and B runs and reporting medians and
+# ratios (absolute numbers are noisy on a shared 2-core machine).
+#
+#   P1 ingest     nsw-server (1 io thread, fsync, auth, fresh dir) submits/s
+#                 / nginx (1 worker, `return 202`) req/s; both driven by
+#                 nsw-loadgen replay --max, 1 thread, 64 connections.  >= 0.70
+#   P2 loadgen    nsw-loadgen url --max req/s / wrk req/s against the same
+#                 nginx, 1 thread, 64 connections.                      >= 1.0
+#   P3 national   3,000,000-dossier trace replayed with fsync: wall time. <= 60 s
+#   P4 memory     server RssAnon growth / dossiers after P3 (<= 128 B);
+#                 loadgen peak RSS during P3 (<= 64 MB)
+#   P5 recovery   restart after P3 until /readyz                        <= 5 s
+#   P6 sim core   dossier lifecycles simulated per second per core      >= 5 M
+#
+#   bench/e2e.sh [--quick] [--out FILE.json]
+# --quick: 1 run of 3 s each, a 200,000-dossier P3; about a minute.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+quick=0
+out="$root/build/e2e.json"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --out) out=$2; shift ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    *) echo "e2e.sh: unknown option '$1'" >&2; exit 2 ;;
+  esac
+  shift
+done
+runs=3; duration=10s; warmup=2s; national=3000000
+if [ "$quick" = 1 ]; then runs=1; duration=3s; warmup=1s; national=200000; fi
+
+bash "$root/scripts/bootstrap.sh" --bench
+build="$root/build"
+bash "$root/scripts/build.sh" "$build" -DCMAKE_BUILD_TYPE=Release -- nsw-server nsw-loadgen nsw-client nsw_bench
+server_bin="$build/server/nsw-server"
+loadgen_bin="$build/loadgen/nsw-loadgen"
+
+work=$(mktemp -d /tmp/nsw-e2e.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+rps_of() { awk '/^Requests\/sec:/ {print $2}' "$1" | tail -1; }
+json_field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+# ---- nginx, one worker, `return 202`
+nginx_port=$(free_port)
+mkdir -p "$work/nginx/logs"
+cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  keepalive_timeout 120s;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / { return 202; }
+  }
+}
+CONF
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+pids+=($!)
+until curl -s -o /dev/null "http://127.0.0.1:$nginx_port/"; do sleep 0.05; done
+
+# ---- a trace large enough for every timed run
+"$loadgen_bin" gen --out "$work/ingest.trace" --dossiers 2000000 --enterprises 38000 >/dev/null
+
+start_server() {  # $1 data dir; sets port and server_pid
+  local data=$1 log=$1.log
+  port=""
+  "$server_bin" --listen 127.0.0.1:0 --data-dir "$data" --fresh --clock trace --durability fsync \
+    --reorder-window 30d --max-jump 60d --threads 1 >"$log" 2>&1 &
+  server_pid=$!
+  pids+=($server_pid)
+  for _ in $(seq 1 400); do
+    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
+    [ -n "$port" ] && break
+    sleep 0.05
+  done
+  until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.05; done
+}
+
+replay_rps() {  # $1 target, $2 key dir or "", $3 results file
+  local keys=()
+  [ -n "$2" ] && keys=(--auth-key-file "$2/enterprise-root.key")
+  "$loadgen_bin" replay "$work/ingest.trace" --target "$1" --max --threads 1 --connections 64 \
+    --duration "$duration" --warmup "$warmup" --flush off --submitted-at always -q "${keys[@]}" --out "$3" \
+    >"$3.txt" 2>&1 || true
+  rps_of "$3.txt"
+}
+
+echo "== P1 ingest and P2 load generator ($runs alternating runs each, $duration after $warmup warm-up)"
+p1a=(); p1b=(); p2a=(); p2b=()
+for i in $(seq 1 "$runs"); do
+  start_server "$work/p1-$i"
+  p1a+=("$(replay_rps "http://127.0.0.1:$port" "$work/p1-$i" "$work/p1-nsw-$i.json")")
+  kill -TERM "$server_pid"; wait "$server_pid" || true
+  p1b+=("$(replay_rps "http://127.0.0.1:$nginx_port" "" "$work/p1-nginx-$i.json")")
+
+  "$loadgen_bin" url "http://127.0.0.1:$nginx_port/" --max --threads 1 --connections 64 \
+    --duration "$duration" --warmup "$warmup" -q --out "$work/p2-$i.json" >"$work/p2-$i.txt" 2>&1 || true
+  p2a+=("$(rps_of "$work/p2-$i.txt")")
+  wrk_secs=${duration%s}
+  p2b+=("$(wrk -t1 -c64 -d"${wrk_secs}s" "http://127.0.0.1:$nginx_port/" | awk '/Requests\/sec/ {print $2}')")
+done
+p1_nsw=$(printf '%s\n' "${p1a[@]}" | median); p1_nginx=$(printf '%s\n' "${p1b[@]}" | median)
+p2_lg=$(printf '%s\n' "${p2a[@]}" | median); p2_wrk=$(printf '%s\n' "${p2b[@]}" | median)
+
+echo "== P3 national replay ($national dossiers, fsync) with P4 memory and P5 recovery"
+"$loadgen_bin" gen --out "$work/national.trace" --dossiers "$national" --enterprises 38000 >/dev/null
+start_server "$work/p3"
+rss_before=$(awk '/RssAnon/ {print $2}' "/proc/$server_pid/status")
+t0=$(date +%s.%N)
+"$loadgen_bin" replay "$work/national.trace" --target "http://127.0.0.1:$port" --max --threads 1 -q \
+  --connections 64 --auth-key-file "$work/p3/enterprise-root.key" --admin-key-file "$work/p3/admin.key" \
+  --out "$work/p3.json" >/dev/null 2>&1 &
+lg_pid=$!
+lg_peak=0
+while kill -0 "$lg_pid" 2>/dev/null; do
+  hwm=$(awk '/VmHWM/ {print $2}' "/proc/$lg_pid/status" 2>/dev/null || echo 0)
+  [ -n "$hwm" ] && [ "$hwm" -gt "$lg_peak" ] && lg_peak=$hwm
+  sleep 0.2
+done
+wait "$lg_pid" || echo "   (replay reported failures; see $work/p3.json)"
+t1=$(date +%s.%N)
+p3_secs=$(python3 -c "print($t1 - $t0)")
+rss_after=$(awk '/RssAnon/ {print $2}' "/proc/$server_pid/status")
+stored=$(json_field "$work/p3.json" 'd["total"]["ok"]' 2>/dev/null || echo "$national")
+p4_bytes=$(python3 -c "print(($rss_after - $rss_before) * 1024 / $stored)")
+kill -TERM "$server_pid"; wait "$server_pid" || true
+t0=$(date +%s.%N)
+"$server_bin" --listen 127.0.0.1:0 --data-dir "$work/p3" --clock trace --durability fsync --threads 1 \
+  --reorder-window 30d --max-jump 60d \
+  >"$work/p3-restart.log" 2>&1 &
+server_pid=$!; pids+=($server_pid)
+port=""
+until [ -n "$port" ]; do port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/p3-restart.log" | head -1); sleep 0.01; done
+until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.01; done
+t1=$(date +%s.%N)
+p5_secs=$(python3 -c "print($t1 - $t0)")
+kill -TERM "$server_pid"; wait "$server_pid" || true
+
+echo "== P6 simulation core"
+"$build/bench/nsw_bench" --benchmark_filter='BM_LifecyclesLeanCatalog/1048576' --benchmark_format=json >"$work/p6.json" 2>/dev/null
+p6=$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["benchmarks"]; print(max(x.get("items_per_second",0) for x in b))' "$work/p6.json")
+
+python3 - "$out" <<PY
+import json, sys
+rows = [
+  ("P1 ingest", "nsw-server / nginx (submits/s)", $p1_nsw / max($p1_nginx, 1e-9), ">= 0.70", f"{$p1_nsw:.0f} / {$p1_nginx:.0f}"),
+  ("P2 loadgen", "nsw-loadgen url / wrk (req/s)", $p2_lg / max($p2_wrk, 1e-9), ">= 1.0", f"{$p2_lg:.0f} / {$p2_wrk:.0f}"),
+  ("P3 national", "wall seconds for $national dossiers", $p3_secs, "<= 60", f"{$national / $p3_secs:.0f} submits/s"),
+  ("P4 memory", "server RssAnon bytes per dossier", $p4_bytes, "<= 128", f"loadgen peak {$lg_peak / 1024:.1f} MB (<= 64)"),
+  ("P5 recovery", "restart to /readyz, seconds", $p5_secs, "<= 5", ""),
+  ("P6 sim core", "lifecycles/s per core", $p6, ">= 5e6", ""),
+]
+print(f"{'figure':<12} {'measure':<40} {'value':>12}  {'target':<8} detail")
+for r in rows:
+    print(f"{r[0]:<12} {r[1]:<40} {r[2]:>12.3f}  {r[3]:<8} {r[4]}")
+json.dump([{"figure": r[0], "measure": r[1], "value": r[2], "target": r[3], "detail": r[4]} for r in rows],
+          open(sys.argv[1], "w"), indent=2)
+print("written", sys.argv[1])
+PY
