@@ -16,22 +16,6 @@ namespace {
 constexpr std::string_view kDossiersPath = "/v1/dossiers";
 constexpr std::string_view kAuthenticateChallenge = "NSW1-HMAC-SHA256";
 
-bool IsSignedRoute(Route route) {
-  switch (route) {
-    case Route::kSubmit:
-    case Route::kGetDossier:
-    case Route::kFindDossier:
-    case Route::kPay:
-    case Route::kSupplement:
-    case Route::kWithdraw:
-    case Route::kStats:
-    case Route::kClock:
-      return true;
-    default:
-      return false;
-  }
-}
-
 bool IsEnterpriseRoute(Route route) {
   switch (route) {
     case Route::kSubmit:
@@ -44,6 +28,12 @@ bool IsEnterpriseRoute(Route route) {
     default:
       return false;
   }
+}
+
+// Enterprise routes plus the ones any signed caller (stats) or only the
+// admin (clock) may use.
+bool IsSignedRoute(Route route) {
+  return IsEnterpriseRoute(route) || route == Route::kStats || route == Route::kClock;
 }
 
 bool TakesBody(Route route) { return route == Route::kSubmit || route == Route::kClock; }
