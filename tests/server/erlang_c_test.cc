@@ -9,6 +9,7 @@
 #include <cmath>
 #include <vector>
 
+#include "server/domain/erlang_c.h"
 #include "server/domain/random.h"
 #include "tests/server/sim_harness.h"
 
@@ -29,15 +30,12 @@ const char* kMmcCatalog = R"pb(
   }
 )pb";
 
-// Erlang C by the stable recursion of DOMAIN.md: probability of waiting and
-// mean wait for c servers of rate mu and arrival rate lambda.
+// The formula under test lives in the domain (server/domain/erlang_c.h).
 void ErlangC(double lambda, double mu, int c, double* p_wait, double* wq) {
-  const double a = lambda / mu;
-  double b = 1;
-  for (int k = 1; k <= c; ++k) b = a * b / (k + a * b);
-  const double rho = a / c;
-  *p_wait = b / (1 - rho * (1 - b));
-  *wq = *p_wait / (c * mu - lambda);
+  ErlangCPrediction p;
+  ASSERT_TRUE(nsw::ErlangC(lambda, mu, c, &p));
+  *p_wait = p.p_wait;
+  *wq = p.mean_wait;
 }
 
 struct Interval {
