@@ -81,6 +81,7 @@ class HttpServer::Impl {
   }
 
   void AddObserver(RequestObserver* observer) { observers_.push_back(observer); }
+  void SetLiveFeed(LiveFeed* feed) { env_.live = feed; }
 
   Status Start() {
     if (options_.threads < 1) return Status::InvalidArgument("--threads must be at least 1");
@@ -244,6 +245,7 @@ HttpServer::HttpServer(Router* router, HttpServerOptions options, spdlog::logger
     : impl_(std::make_unique<Impl>(router, std::move(options), log)) {}
 HttpServer::~HttpServer() = default;
 void HttpServer::AddObserver(RequestObserver* observer) { impl_->AddObserver(observer); }
+void HttpServer::SetLiveFeed(LiveFeed* feed) { impl_->SetLiveFeed(feed); }
 Status HttpServer::Start() { return impl_->Start(); }
 std::string HttpServer::local_address() const { return impl_->local_address(); }
 uint16_t HttpServer::port() const { return impl_->port(); }

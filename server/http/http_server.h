@@ -36,6 +36,7 @@ class logger;
 
 namespace nsw::http {
 
+class LiveFeed;
 class Router;
 
 struct HttpServerOptions {
@@ -80,6 +81,9 @@ class HttpServer {
 
   // REQUIRES: before Start. `observer` must outlive the server.
   void AddObserver(RequestObserver* observer);
+  // Serves GET /v1/live (WebSocket) from `feed`. REQUIRES: before Start;
+  // `feed` outlives the server.
+  void SetLiveFeed(LiveFeed* feed);
 
   // Loads the TLS files, binds, listens and starts the io threads.
   // InvalidArgument for a bad listen address or TLS file, IoError when the

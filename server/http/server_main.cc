@@ -13,6 +13,7 @@
 #include "server/http/access_log.h"
 #include "server/http/auth_setup.h"
 #include "server/http/http_server.h"
+#include "server/http/live_feed.h"
 #include "server/http/metrics.h"
 #include "server/http/router.h"
 #include "server/journal/env.h"
@@ -76,11 +77,17 @@ int RunServer(const ServerFlags& flags, spdlog::logger* log) {
   Metrics metrics(&service, std::move(metrics_options));
   metrics.Register(&router);
   server.AddObserver(&metrics);
+  LiveFeedOptions live_options;
+  live_options.model.auth = flags.auth.mode == AuthMode::kNone ? "none" : "hmac";
+  LiveFeed live(&service, std::move(live_options), log);
+  live.Register(&router);
+  server.SetLiveFeed(&live);
   s = server.Start();
   if (!s.ok()) {
     log->error("{}", s.message());
     return 1;
   }
+  live.set_listener(server.port(), server.tls());
 
   const ServiceOptions& so = flags.service;
   log->info("{} listening on {} ({}, {} io thread{}); data dir {}, clock {}{}, durability {}, enterprise actions {}, "
@@ -121,12 +128,14 @@ int RunServer(const ServerFlags& flags, spdlog::logger* log) {
     return 1;
   }
   router.set_service_started(true);
+  live.Start();
   log->info("ready");
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   log->info("{}: stopping; requests in progress get up to {}", signal_number == SIGINT ? "SIGINT" : "SIGTERM",
             FormatDuration(flags.http.shutdown_timeout_us));
+  live.Stop();  // closes the dashboards' WebSockets, which Drain would otherwise wait for
   bool drained = server.Drain();
   service.Stop();
   server.Stop();

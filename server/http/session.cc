@@ -26,6 +26,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "server/http/live_socket.h"
 #include "server/http/router.h"
 
 namespace nsw::http {
@@ -239,6 +240,7 @@ Awaitable<void> Serve(Socket socket, SessionEnv* env, Worker* worker, std::strin
     Exchange exchange;
     InflightReservation reservation(&env->inflight_bytes);
     bool keep_alive = false;
+    bool go_live = false;
     bhttp::status error_status = bhttp::status::bad_request;
     std::string_view error_code;
     std::string error_message;
@@ -256,6 +258,17 @@ Awaitable<void> Serve(Socket socket, SessionEnv* env, Worker* worker, std::strin
                                      std::to_string(options.max_connections) + ")");
         keep_alive = false;
         linger = has_body;
+        answered = true;
+      } else if (env->live && IsLiveTarget(request.target())) {
+        // GET /v1/live: refused from its header, or this connection becomes
+        // a WebSocket of the live feed (live_feed.cc).
+        bhttp::status live_status = bhttp::status::forbidden;
+        std::string live_code, live_message;
+        go_live = env->live->Admit(request, &live_status, &live_code, &live_message);
+        if (!go_live) {
+          response = router.Refuse(&request, live_status, live_code, live_message);
+          keep_alive = false;
+        }
         answered = true;
       } else if (!router.Prepare(request, has_body, &exchange, &response)) {
         answered = true;
@@ -289,6 +302,12 @@ Awaitable<void> Serve(Socket socket, SessionEnv* env, Worker* worker, std::strin
         }
       }
       if (!answered) response = co_await DispatchAsync(router, exchange, request);
+    }
+    if (go_live) {
+      // A subscriber only listens: Drain may end it like an idle connection.
+      slot.idle = true;
+      co_await ServeLive(env->live, stream, request);
+      break;
     }
 
     response.version(header_ec || request.version() == 0 ? 11 : request.version());

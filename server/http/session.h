@@ -31,6 +31,7 @@ class logger;
 namespace nsw::http {
 
 class Router;
+class LiveFeed;
 
 namespace net = boost::asio;
 using Executor = net::io_context::executor_type;
@@ -43,6 +44,7 @@ struct SessionEnv {
   spdlog::logger* log = nullptr;
   const std::vector<RequestObserver*>* observers = nullptr;
   net::ssl::context* tls = nullptr;             // null: plain HTTP
+  LiveFeed* live = nullptr;                     // null: no GET /v1/live
   std::atomic<int64_t> open_connections{0};     // sessions serving requests
   std::atomic<int64_t> refusing_connections{0}; // sessions answering the limit's 503
   std::atomic<uint64_t> refused_connections{0};
