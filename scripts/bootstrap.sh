@@ -6,7 +6,7 @@
 #
 #   scripts/bootstrap.sh            build + test packages
 #   scripts/bootstrap.sh --bench    also nginx and wrk (bench/e2e.sh)
-#   scripts/bootstrap.sh --browser  also chromium (browser tests)
+#   scripts/bootstrap.sh --browser  also chromium, a font and iproute2 (browser tests in a network namespace)
 #   scripts/bootstrap.sh --promtool also prometheus, for `promtool check metrics` (daemon not started)
 set -euo pipefail
 
@@ -20,7 +20,7 @@ packages=(
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(nginx-light wrk) ;;
-    --browser) packages+=(chromium) ;;
+    --browser) packages+=(chromium fonts-dejavu-core iproute2) ;;
     --promtool) packages+=(prometheus) ;;
     *) echo "bootstrap.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac

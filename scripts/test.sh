@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The test command: install what is missing, build, and run every test.
 #   1. Release build (warnings are errors) + the whole ctest suite;
-#   2. an ASan + UBSan build running the whole suite again;
-#   3. fuzz targets (clang-14, libFuzzer) replaying their corpora, when present.
+#   2. the browser test: headless chromium against the live dashboard and an
+#      HTML report, in a network namespace of its own (scripts/browser_test.sh);
+#   3. an ASan + UBSan build running the whole suite again;
+#   4. fuzz targets (clang-14, libFuzzer) replaying their corpora, when present.
 #   scripts/test.sh --full   also ThreadSanitizer and longer fuzzing.
 # Each stage prints its wall time. Exit status is non-zero if any stage fails.
 set -euo pipefail
@@ -22,7 +24,8 @@ stage() { stage_start=$(date +%s); echo; echo "=== stage: $1"; }
 stage_done() { echo "=== stage time: $1 $(( $(date +%s) - stage_start ))s"; }
 
 stage bootstrap
-bash "$root/scripts/bootstrap.sh" --promtool  # promtool validates /metrics in the tests
+# promtool validates /metrics in the tests; chromium runs the browser test
+bash "$root/scripts/bootstrap.sh" --promtool --browser
 stage_done bootstrap
 
 stage "release build"
@@ -33,6 +36,10 @@ stage_done "release build"
 stage "release tests"
 ctest --test-dir "$root/build" -j "$jobs" --output-on-failure --timeout 600
 stage_done "release tests"
+
+stage "browser test"
+bash "$root/scripts/browser_test.sh" "$root/build"
+stage_done "browser test"
 
 stage "asan+ubsan build"
 bash "$root/scripts/build.sh" "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
