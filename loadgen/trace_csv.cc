@@ -209,7 +209,12 @@ class CsvParser {
         const int64_t offset = int64_t{options_.utc_offset_minutes} * 60 * kMicrosPerSecond;
         const int64_t local = instant + offset;
         const int64_t day = local / kMicrosPerDay - (local % kMicrosPerDay < 0);
-        *start_us = day * kMicrosPerDay - offset;
+        const int64_t start = day * kMicrosPerDay - offset;
+        // A negative start means "not known yet" to the callers (found by
+        // fuzzing: it was replaced by the default start, giving records a
+        // negative offset).
+        if (start < 0) return error("column 'at': '" + at + "' is before the earliest trace start (1970-01-02)");
+        *start_us = start;
       }
       row->at_us = instant;
     }
