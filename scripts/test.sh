@@ -4,8 +4,11 @@
 #   2. the browser test: headless chromium against the live dashboard and an
 #      HTML report, in a network namespace of its own (scripts/browser_test.sh);
 #   3. an ASan + UBSan build running the whole suite again;
-#   4. fuzz targets (clang-14, libFuzzer) replaying their corpora, when present.
-#   scripts/test.sh --full   also ThreadSanitizer and longer fuzzing.
+#   4. fuzz targets (clang-14, libFuzzer, scripts/fuzz.sh): each replays its
+#      seed corpus, then fuzzes about 15 s;
+#   scripts/test.sh --full   fuzzes 5 minutes per target, and adds a
+#      ThreadSanitizer build of the multi-threaded suites (server_tests,
+#      http_tests) run under tests/tsan.supp.
 # Each stage prints its wall time. Exit status is non-zero if any stage fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +16,7 @@ full=0
 for arg in "$@"; do
   case "$arg" in
     --full) full=1 ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -51,13 +54,26 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --test-dir "$root/build-asan" -j "$jobs" --output-on-failure --timeout 900
 stage_done "asan+ubsan tests"
 
+stage "fuzz"
 if [ "$full" = 1 ]; then
+  bash "$root/scripts/fuzz.sh" --full
+else
+  bash "$root/scripts/fuzz.sh"
+fi
+stage_done "fuzz"
+
+if [ "$full" = 1 ]; then
+  # Only the in-process suites: TSan cannot see into the server processes
+  # that process_tests start, and building the rest would double the time.
   stage "tsan build"
   bash "$root/scripts/build.sh" "$root/build-tsan" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-fsanitize=thread -O1 -g1" \
-    -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DNSW_BUILD_TESTS=ON -DNSW_BUILD_BENCH=OFF
+    -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DNSW_BUILD_TESTS=ON -DNSW_BUILD_BENCH=OFF -- server_tests http_tests
   stage_done "tsan build"
   stage "tsan tests"
-  TSAN_OPTIONS=halt_on_error=1 ctest --test-dir "$root/build-tsan" -j "$jobs" --output-on-failure --timeout 1200
+  for suite in server_tests http_tests; do
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
+      "$root/build-tsan/tests/$suite" --gtest_brief=1
+  done
   stage_done "tsan tests"
 fi
 echo
