@@ -307,8 +307,9 @@ void LiveFeed::Run() {
     next += period;
     std::unique_lock<std::mutex> lock(mu_);
     if (wake_.wait_until(lock, next, [this] { return stop_requested_; })) return;
-    // Fell behind (a stopped process, a slow machine): do not burst.
-    if (next < std::chrono::steady_clock::now()) next = std::chrono::steady_clock::now();
+    // A late frame keeps the schedule (one a period on average); a stall
+    // (a stopped process) starts it afresh rather than bursting.
+    if (next + period < std::chrono::steady_clock::now()) next = std::chrono::steady_clock::now();
   }
 }
 

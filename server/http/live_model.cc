@@ -243,7 +243,10 @@ std::string LiveModel::Next(int64_t wall_us, const Stats& stats, const ClockRepl
     out += ",";
     Key(&out, "recent_wait_s");
     const uint64_t recent_waits = c.wait_count - f.wait_count;
-    AppendNumber(&out, recent_waits > 0 ? (c.wait_sum_s - f.wait_sum_s) / static_cast<double>(recent_waits) : NAN);
+    // Differences of rounded means: never below zero.
+    AppendNumber(&out, recent_waits > 0
+                           ? std::max(0.0, (c.wait_sum_s - f.wait_sum_s) / static_cast<double>(recent_waits))
+                           : NAN);
 
     // Erlang C for the window's load, where the M/M/c model can speak. The
     // load is what entered the queue (a dossier waiting for its fee payment

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -31,10 +32,11 @@ namespace {
 
 constexpr const char* kAcme = "0100000001";
 
-// A blocking loopback TCP connection with a receive timeout.
+// A blocking loopback TCP connection with a receive timeout; TLS (any
+// certificate) when `tls`.
 class Socket {
  public:
-  explicit Socket(uint16_t port, int timeout_ms = 5000) {
+  explicit Socket(uint16_t port, int timeout_ms = 5000, bool tls = false) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -43,8 +45,16 @@ class Socket {
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    if (connected_ && tls) {
+      ctx_ = SSL_CTX_new(TLS_client_method());
+      ssl_ = SSL_new(ctx_);
+      SSL_set_fd(ssl_, fd_);
+      connected_ = SSL_connect(ssl_) == 1;
+    }
   }
   ~Socket() {
+    if (ssl_) SSL_free(ssl_);
+    if (ctx_) SSL_CTX_free(ctx_);
     if (fd_ >= 0) close(fd_);
   }
   Socket(const Socket&) = delete;
@@ -54,7 +64,8 @@ class Socket {
   bool Send(const std::string& bytes) {
     size_t off = 0;
     while (off < bytes.size()) {
-      ssize_t n = send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+      ssize_t n = ssl_ ? SSL_write(ssl_, bytes.data() + off, static_cast<int>(bytes.size() - off))
+                       : send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
       if (n <= 0) return false;
       off += static_cast<size_t>(n);
     }
@@ -64,7 +75,7 @@ class Socket {
   bool Read(size_t n, std::string* out) {
     while (buffer_.size() < n) {
       char chunk[16384];
-      ssize_t got = recv(fd_, chunk, sizeof chunk, 0);
+      ssize_t got = Receive(chunk, sizeof chunk);
       if (got <= 0) return false;
       buffer_.append(chunk, static_cast<size_t>(got));
     }
@@ -82,7 +93,7 @@ class Socket {
         return true;
       }
       char chunk[4096];
-      ssize_t got = recv(fd_, chunk, sizeof chunk, 0);
+      ssize_t got = Receive(chunk, sizeof chunk);
       if (got <= 0) return false;
       buffer_.append(chunk, static_cast<size_t>(got));
     }
@@ -90,7 +101,13 @@ class Socket {
   std::string& buffer() { return buffer_; }
 
  private:
+  ssize_t Receive(char* to, size_t n) {
+    return ssl_ ? SSL_read(ssl_, to, static_cast<int>(n)) : recv(fd_, to, n, 0);
+  }
+
   int fd_ = -1;
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
   bool connected_ = false;
   std::string buffer_;
 };
@@ -128,7 +145,8 @@ std::string Host(uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
 // A WebSocket subscriber of /v1/live.
 class LiveClient {
  public:
-  LiveClient(uint16_t port, const std::string& origin, int timeout_ms = 5000) : socket_(port, timeout_ms) {
+  LiveClient(uint16_t port, const std::string& origin, int timeout_ms = 5000, bool tls = false)
+      : socket_(port, timeout_ms, tls) {
     std::string request = "GET /v1/live HTTP/1.1\r\nHost: " + Host(port) +
                           "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
@@ -418,6 +436,36 @@ TEST(DashboardAuthNoneTest, ThePageNeedsNoKeyAndStoppingClosesSubscribersPromptl
   while (live.NextText()) {
   }
   EXPECT_EQ(live.close_code(), 1001);  // going away
+}
+
+}  // namespace
+}  // namespace nsw::process_testing
+
+namespace nsw::process_testing {
+namespace {
+
+TEST(DashboardTlsTest, TheFeedWorksOverHttpsAndWantsAnHttpsOrigin) {
+  ScratchDir scratch;
+  std::string cert = scratch.path() + "/cert.pem", key = scratch.path() + "/key.pem";
+  ProgramResult gen = RunProgram({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                  "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                                  "-subj", "/CN=127.0.0.1"},
+                                 scratch.path());
+  ASSERT_EQ(gen.exit_code, 0) << gen.output;
+  ServerProcess server(scratch.path() + "/data");
+  ASSERT_TRUE(server.Start({"--durability", "none", "--tls-cert", cert, "--tls-key", key}));
+  const std::string host = Host(server.port());
+  LiveClient plain_origin(server.port(), "http://" + host, 5000, /*tls=*/true);
+  EXPECT_EQ(plain_origin.status(), 403);
+  LiveClient live(server.port(), "https://" + host, 5000, /*tls=*/true);
+  ASSERT_EQ(live.status(), 101);
+  std::optional<std::string> f = live.NextText();
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->find("\"ministries\":["), std::string::npos);
+  EXPECT_EQ(server.Stop(), 0) << server.log();
+  while (live.NextText()) {
+  }
+  EXPECT_EQ(live.close_code(), 1001);
 }
 
 }  // namespace
