@@ -83,7 +83,7 @@ struct RunFlags {
   std::string ca_file;
   // replay
   std::string trace, target, run_id, auth_key_file, admin_key_file, flush = "auto", encoding = "protobuf";
-  std::string catalog, poll = "0", poll_delay = "1s", submitted_at = "auto";
+  std::string catalog, poll = "0", poll_delay = "1s", submitted_at = "auto", reorder_window = "auto";
   bool actions = false;
   int max_polls = 0;
   uint64_t max_followups = 100000;
@@ -442,9 +442,18 @@ int RunReplay(const CliEnvironment& env, const RunFlags& f) {
                          " of wall time: any request delayed longer arrives late");
     }
   }
-  if (trace_clock && eo.pacing == Pacing::kMax) {
-    warnings.push_back("closed-loop (--max) against a trace-clock server: records may arrive far out of order; "
-                       "prefer --speed so the reorder window holds");
+  // The reorder-window gate: with record timestamps sent, no record goes
+  // out before every record more than the window older has been answered.
+  if (f.reorder_window == "auto") {
+    if (submitted_at && trace_clock) eo.reorder_window_us = before.reorder_window_us();
+  } else if (f.reorder_window != "off") {
+    eo.reorder_window_us = Duration(f.reorder_window, "--reorder-window");
+    if (eo.reorder_window_us <= 0) throw UsageError{"--reorder-window: must be positive (or off)"};
+  }
+  if (!submitted_at) eo.reorder_window_us = 0;
+  if (trace_clock && submitted_at && eo.reorder_window_us == 0) {
+    warnings.push_back("no reorder-window gate (the server reported no window, or --reorder-window off): records may "
+                       "arrive behind the server's watermark");
   }
 
   RunInfo info;
@@ -455,9 +464,10 @@ int RunReplay(const CliEnvironment& env, const RunFlags& f) {
   info.trace_seed = workload->header().seed();
   info.shard = ro.shard;
   eo.seed = f.seed;
-  std::fprintf(env.out, "replaying %s (%llu dossiers) to %s as run %s, shard %s, %s clock\n", f.trace.c_str(),
+  std::fprintf(env.out, "replaying %s (%llu dossiers) to %s as run %s, shard %s, %s clock%s\n", f.trace.c_str(),
                static_cast<unsigned long long>(workload->header().dossiers()), info.target.c_str(), ro.run_id.c_str(),
-               ro.shard.ToString().c_str(), before.clock().c_str());
+               ro.shard.ToString().c_str(), before.clock().c_str(),
+               eo.reorder_window_us > 0 ? (", reorder window " + FormatDuration(eo.reorder_window_us)).c_str() : "");
   std::fflush(env.out);
 
   Engine engine(eo, workload.get());
@@ -465,6 +475,7 @@ int RunReplay(const CliEnvironment& env, const RunFlags& f) {
   RunEngine(env, &engine, info, &results);
   RecordSettings(f, &results);
   (*results.mutable_settings())["target"] = info.target;
+  if (eo.reorder_window_us > 0) (*results.mutable_settings())["reorder_window"] = FormatDuration(eo.reorder_window_us);
   for (auto& w : warnings) results.add_warnings(w);
 
   // End of replay: flush the reorder window, then count late arrivals.
@@ -621,6 +632,10 @@ int RunLoadgenCli(int argc, char** argv, const CliEnvironment& env) {
       ->capture_default_str();
   replay->add_option("--submitted-at", replay_flags.submitted_at,
                      "send record timestamps: auto (trace-clock servers), always, never")
+      ->capture_default_str();
+  replay->add_option("--reorder-window", replay_flags.reorder_window,
+                     "send a record only once every record more than this much older (trace time) has been "
+                     "answered: auto (the trace-clock server's window, from its stats), a duration, or off")
       ->capture_default_str();
   replay->add_option("--encoding", replay_flags.encoding, "request bodies: protobuf or json")->capture_default_str();
   replay->add_option("--catalog", replay_flags.catalog, "catalog naming each procedure's ministry (default: built-in)");

@@ -18,6 +18,7 @@
 #include "loadgen/hlog.h"
 #include "loadgen/recorder.h"
 #include "loadgen/summary.h"
+#include "proto/units.h"
 
 namespace nsw::loadgen {
 
@@ -78,7 +79,7 @@ class Worker {
  public:
   Worker(int id, int threads, int connections, const EngineOptions& options, Workload* workload,
          Clock::time_point start, int64_t start_unix_us, uint64_t inflight_cap, uint64_t followup_cap,
-         const std::atomic<bool>* stop)
+         const std::atomic<bool>* stop, std::atomic<int64_t>* gate_lows)
       : id_(id),
         threads_(threads),
         connections_(connections),
@@ -89,14 +90,17 @@ class Worker {
         inflight_cap_(inflight_cap),
         followup_cap_(followup_cap),
         stop_(stop),
+        gated_(options.reorder_window_us > 0),
+        lows_(gate_lows),
         pacer_(options, workload->trace_origin_us()) {}
 
   void Run() {
     asio::io_context io(1);
-    asio::steady_timer timer(io), flush(io);
+    asio::steady_timer timer(io), flush(io), gate_timer(io);
     io_ = &io;
     timer_ = &timer;
     flush_ = &flush;
+    gate_timer_ = &gate_timer;
     for (int c = 0; c < connections_; ++c) {
       slots_.push_back(workload_->NewConnection(io, id_));
       idle_.push_back(c);
@@ -107,6 +111,7 @@ class Worker {
       source_done_ = true;
     }
     Advance();
+    PublishLow();
     // Nothing is sent before the schedule's start: closed-loop requests
     // sent earlier would have negative intended times (unmeasured).
     asio::steady_timer starter(io);
@@ -142,6 +147,7 @@ class Worker {
   const Recorder& recorder() const { return rec_; }
   int64_t last_done_us() const { return last_done_us_; }
   uint64_t skipped_followups() const { return skipped_followups_; }
+  uint64_t gate_holds() const { return gate_holds_; }
 
   std::atomic<uint64_t> sent{0}, responses{0}, errors{0}, dropped{0}, inflight{0};
 
@@ -200,8 +206,8 @@ class Worker {
     const int64_t now = NowRel();
     int batch = 0;
     while (has_next_ && o_.pacing != Pacing::kMax && next_.due_us <= now && batch < 4096) {
-      Job j = std::move(next_);
-      Advance();
+      if (!GateAllows()) break;
+      Job j = TakePrimary();
       Dispatch(std::move(j), now);
       ++batch;
     }
@@ -218,7 +224,8 @@ class Worker {
   void Dispatch(Job j, int64_t now) {
     const bool measured = Measured(j);
     if (measured && j.attempt == 0) rec_.Scheduled(j.kind, j.ministry);
-    if (measured && j.primary && o_.pacing != Pacing::kMax) rec_.Lag(now - j.due_us);
+    // Time held by the gate is the server's slowness, not the generator's.
+    if (measured && j.primary && o_.pacing != Pacing::kMax) rec_.Lag(now - std::max(j.due_us, gate_lag_floor_));
     if (!idle_.empty()) {
       const int slot = idle_.back();
       idle_.pop_back();
@@ -234,6 +241,7 @@ class Worker {
       intervals_.Dropped(SecondOf(now));
     }
     dropped.fetch_add(1, std::memory_order_relaxed);
+    GateDone(j);
   }
 
   void Send(int slot, Job j) {
@@ -257,6 +265,7 @@ class Worker {
     const int64_t done_rel = Micros(o.done - start_);
     last_done_us_ = std::max(last_done_us_, done_rel);
     const bool stopping = stop_->load(std::memory_order_relaxed);
+    bool gate_moved = false;
     if (!o.ok && o.retryable && job.attempt < o_.retries && !stopping) {
       Job retry = job;
       ++retry.attempt;
@@ -277,10 +286,12 @@ class Worker {
       }
       if (o.transport_ok) responses.fetch_add(1, std::memory_order_relaxed);
       if (!o.ok) errors.fetch_add(1, std::memory_order_relaxed);
+      gate_moved = GateDone(job);
       if (!stopping) {
         followups_.clear();
         workload_->FollowUps(job, o, done_rel, &followups_);
         for (auto& f : followups_) {
+          f.gate_seq = Job::kNoGate;
           if (heap_.size() < followup_cap_) {
             heap_.push(std::move(f));
           } else {
@@ -290,6 +301,7 @@ class Worker {
       }
     }
     TakeNext(slot);
+    if (gate_moved) RetryGate();
     Rearm();
     CheckFinished();
   }
@@ -306,9 +318,9 @@ class Worker {
       if (o_.duration_us > 0 && now >= o_.duration_us) {
         source_done_ = true;
         has_next_ = false;
-      } else {
-        Job j = std::move(next_);
-        Advance();
+        PublishLow();
+      } else if (GateAllows()) {
+        Job j = TakePrimary();
         j.due_us = j.intended_us = now;
         if (Measured(j)) rec_.Scheduled(j.kind, j.ministry);
         Send(slot, std::move(j));
@@ -318,9 +330,115 @@ class Worker {
     idle_.push_back(slot);
   }
 
+  // ---- the reorder-window gate (EngineOptions::reorder_window_us)
+
+  // Moves next_ out (a primary job leaving the source) and enters it in
+  // the gate list until it is answered.
+  Job TakePrimary() {
+    Job j = std::move(next_);
+    Advance();
+    if (gated_) {
+      j.gate_seq = gate_next_++;
+      gate_list_.push_back(GateEntry{j.trace_at_us, false});
+    }
+    PublishLow();
+    return j;
+  }
+
+  // This worker's oldest unanswered (or not yet sent) primary trace time.
+  void PublishLow() {
+    if (!gated_) return;
+    int64_t low = INT64_MAX;
+    if (!gate_list_.empty()) {
+      low = gate_list_.front().at;
+    } else if (has_next_) {
+      low = next_.trace_at_us;
+    }
+    lows_[id_].store(low, std::memory_order_release);
+  }
+
+  // A gated job was answered (or dropped); true when this worker's oldest
+  // unanswered time moved.
+  bool GateDone(const Job& j) {
+    if (j.gate_seq == Job::kNoGate || j.gate_seq < gate_base_ || j.gate_seq - gate_base_ >= gate_list_.size()) {
+      return false;
+    }
+    gate_list_[j.gate_seq - gate_base_].done = true;
+    bool moved = false;
+    while (!gate_list_.empty() && gate_list_.front().done) {
+      gate_list_.pop_front();
+      ++gate_base_;
+      moved = true;
+    }
+    if (moved) PublishLow();
+    return moved;
+  }
+
+  // May next_ be sent? Every primary job with trace time < next_'s minus
+  // the window must have been answered. When not, waits: for this worker's
+  // own answers (OnDone retries), or polling the other workers' marks.
+  bool GateAllows() {
+    if (!gated_) return true;
+    const int64_t threshold = next_.trace_at_us - o_.reorder_window_us;
+    bool other = false;
+    bool open = gate_list_.empty() || gate_list_.front().at >= threshold;
+    if (open) {
+      for (int t = 0; t < threads_ && open; ++t) {
+        if (t != id_ && lows_[t].load(std::memory_order_acquire) < threshold) {
+          open = false;
+          other = true;
+        }
+      }
+    }
+    if (open) {
+      if (gate_blocked_) {
+        gate_blocked_ = false;
+        gate_lag_floor_ = NowRel();
+      }
+      return true;
+    }
+    if (!gate_blocked_) {
+      gate_blocked_ = true;
+      ++gate_holds_;
+    }
+    if (other && !gate_poll_armed_) {
+      gate_poll_armed_ = true;
+      gate_timer_->expires_after(std::chrono::microseconds(200));
+      gate_timer_->async_wait([this](const boost::system::error_code& ec) {
+        gate_poll_armed_ = false;
+        if (ec || finished_local_) return;
+        RetryGate();
+      });
+    }
+    return false;
+  }
+
+  // Something the gate waited for may have happened: closed loop, idle
+  // connections take the next jobs (a connection goes idle while records
+  // are left only when the gate held them); open loop, due jobs go out.
+  void RetryGate() {
+    if (o_.pacing == Pacing::kMax) {
+      FillIdle();
+    } else if (gate_blocked_) {
+      OnTimer();
+    }
+    CheckFinished();
+  }
+
+  // Closed loop: hands the next jobs to idle connections while there are any.
+  void FillIdle() {
+    while (!idle_.empty()) {
+      const size_t before = idle_.size();
+      const int slot = idle_.back();
+      idle_.pop_back();
+      TakeNext(slot);
+      if (idle_.size() >= before) break;  // it went back: nothing to send now
+    }
+  }
+
   void Rearm() {
     int64_t earliest = INT64_MAX;
-    if (has_next_ && o_.pacing != Pacing::kMax) earliest = next_.due_us;
+    if (has_next_ && o_.pacing != Pacing::kMax && !gate_blocked_) earliest = next_.due_us;
     if (!heap_.empty()) earliest = std::min(earliest, heap_.top().due_us);
     if (earliest == INT64_MAX || finished_local_) return;
     if (armed_ && armed_due_ <= earliest) return;
@@ -362,6 +480,9 @@ class Worker {
     has_next_ = false;
     queue_.clear();
     while (!heap_.empty()) heap_.pop();
+    gate_base_ = gate_next_;  // answers still in flight no longer count
+    gate_list_.clear();
+    PublishLow();
     CheckFinished();
   }
 
@@ -369,8 +490,10 @@ class Worker {
     if (finished_local_) return;
     if (!(source_done_ && !has_next_ && queue_.empty() && heap_.empty() && inflight_ == 0)) return;
     finished_local_ = true;
+    if (gated_) lows_[id_].store(INT64_MAX, std::memory_order_release);
     timer_->cancel();
     flush_->cancel();
+    gate_timer_->cancel();
     for (auto& s : slots_) s->Close();
     // (the starter timer, if still pending, dies with the stopped io_context)
     io_->stop();
@@ -383,8 +506,11 @@ class Worker {
   const int64_t start_unix_us_;
   const uint64_t inflight_cap_, followup_cap_;
   const std::atomic<bool>* const stop_;
+  const bool gated_;
+  std::atomic<int64_t>* const lows_;  // per worker: oldest unanswered primary trace time (gate)
 
   asio::io_context* io_ = nullptr;
+  asio::steady_timer* gate_timer_ = nullptr;
   asio::steady_timer* timer_ = nullptr;
   asio::steady_timer* flush_ = nullptr;
   std::vector<std::unique_ptr<WorkloadConnection>> slots_;
@@ -405,6 +531,17 @@ class Worker {
   uint64_t arm_generation_ = 0;
   int64_t last_done_us_ = 0;
   int64_t flushed_before_ = INT64_MIN;
+  // Gate: primary jobs taken from the source and not yet answered, in
+  // order (trace time ascending); gate_base_ is the front's gate_seq.
+  struct GateEntry {
+    int64_t at;
+    bool done;
+  };
+  std::deque<GateEntry> gate_list_;
+  uint64_t gate_base_ = 0, gate_next_ = 0;
+  bool gate_blocked_ = false, gate_poll_armed_ = false;
+  int64_t gate_lag_floor_ = INT64_MIN;
+  uint64_t gate_holds_ = 0;
 
   Recorder rec_;
   IntervalRecorder intervals_;
@@ -461,6 +598,7 @@ class Engine::Impl {
   std::atomic<bool> stop_{false};
   std::FILE* spool_ = nullptr;
   int64_t start_unix_us_ = 0;
+  std::unique_ptr<std::atomic<int64_t>[]> gate_lows_;  // one per worker (EngineOptions::reorder_window_us)
 
  private:
   void Gather(std::vector<std::unique_ptr<Worker>>& workers);
@@ -570,11 +708,15 @@ Status Engine::Impl::Run(const RunInfo& info, RunResults* results) {
 
   const uint64_t inflight_cap = std::max<uint64_t>(1, o_.max_inflight / static_cast<uint64_t>(threads));
   const uint64_t followup_cap = std::max<uint64_t>(1, o_.max_followups / static_cast<uint64_t>(threads));
+  // Gate marks start at the lowest value: nobody sends before every
+  // worker has published its first record.
+  gate_lows_ = std::make_unique<std::atomic<int64_t>[]>(static_cast<size_t>(threads));
+  for (int t = 0; t < threads; ++t) gate_lows_[t].store(INT64_MIN);
   std::vector<std::unique_ptr<Worker>> workers;
   for (int t = 0; t < threads; ++t) {
     const int conns = o_.connections / threads + (t < o_.connections % threads ? 1 : 0);
     workers.push_back(std::make_unique<Worker>(t, threads, conns, o_, workload_, start, start_unix_us_, inflight_cap,
-                                               followup_cap, &stop_));
+                                               followup_cap, &stop_, gate_lows_.get()));
   }
   run_started_ = last_progress_ = Clock::now();
   std::vector<std::thread> pool;
@@ -606,8 +748,9 @@ Status Engine::Impl::Run(const RunInfo& info, RunResults* results) {
   // Merge the workers' measurements.
   Recorder total;
   int64_t last_done = 0;
-  uint64_t skipped = 0;
+  uint64_t skipped = 0, gate_holds = 0;
   for (auto& w : workers) {
+    gate_holds += w->gate_holds();
     Status s = w->status();
     if (!s.ok()) return s;
     total.MergeFrom(w->recorder());
@@ -653,6 +796,13 @@ Status Engine::Impl::Run(const RunInfo& info, RunResults* results) {
   if (skipped > 0) {
     results->add_warnings(std::to_string(skipped) + " follow-ups were skipped (more than " +
                           std::to_string(o_.max_followups) + " pending)");
+  }
+  if (gate_holds > 0 && o_.pacing != Pacing::kMax) {
+    results->add_warnings(std::to_string(gate_holds) +
+                          " times a due submission waited until the submissions more than the server's reorder "
+                          "window (" + FormatDuration(o_.reorder_window_us) +
+                          ") older were answered: the server answered slower than the schedule (the waits count "
+                          "as latency)");
   }
   if (stop_.load()) results->add_warnings("the run was interrupted");
   return Status::OK();

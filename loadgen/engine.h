@@ -9,7 +9,10 @@
 // is free a due request waits in a FIFO bounded by --max-inflight (queued +
 // in flight); beyond it the request is dropped and counted. Closed-loop
 // pacing (`max`) sends each connection's next request when its previous one
-// completes. Completed requests are also binned by the wall-clock second of
+// completes. With a reorder window (trace-clock servers) a primary job
+// also waits until every earlier one more than the window older has been
+// answered, in every thread (the gate; the wait counts as latency in
+// open-loop modes, not as generator lag). Completed requests are also binned by the wall-clock second of
 // completion; the calling thread gathers those intervals once every worker
 // has passed the second, writes the HdrHistogram log and a spool, and prints
 // the progress line.
@@ -67,6 +70,8 @@ struct Job {
   std::string client_ref;      // as in the trace (without the run id)
   uint64_t dossier_id = 0;     // follow-ups
   int polls = 0;               // polls made for this dossier so far
+  uint64_t gate_seq = kNoGate; // primary jobs under the reorder-window gate: position in the worker's gate list
+  static constexpr uint64_t kNoGate = UINT64_MAX;
 };
 
 // How one attempt ended, as the workload judged it.
@@ -144,6 +149,12 @@ struct EngineOptions {
   int64_t start_at_unix_us = 0;        // --start-at; 0: 100 ms from now
   uint64_t max_followups = 100000;     // pending follow-ups per run; beyond, skipped
   int64_t lag_warning_us = 50'000;     // generator lag (p99) above which the run warns
+  // Reorder-window gate (trace-clock servers): > 0 sends a primary job with
+  // trace time t only once every primary job of this process with trace
+  // time < t - window has been answered (or dropped), over all threads, so
+  // no submission falls behind the server's watermark however the
+  // connections reorder them. 0: no gate.
+  int64_t reorder_window_us = 0;
   std::string hlog_path;               // --hlog: HdrHistogram interval log
   // Progress: called about once a second with a line (no newline); empty
   // function: no progress.

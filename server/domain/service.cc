@@ -805,6 +805,7 @@ void NswService::Impl::GetStats(Stats* out) {
   if (sim_->now() == std::numeric_limits<int64_t>::min()) out->set_sim_time_us(0);  // trace mode, nothing yet
   out->set_sim_start_us(sim_start_);
   out->set_clock(ClockName(options_.clock));
+  if (options_.clock == ClockMode::kTrace) out->set_reorder_window_us(options_.reorder_window_us);
   out->set_dossiers(dossiers_);
   out->set_late_arrivals(late_arrivals_);
   out->set_refused_future(refused_future_);
