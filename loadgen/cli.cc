@@ -298,11 +298,17 @@ int RunGen(const CliEnvironment& env, const GenFlags& f) {
       return next_->WriteHeader(std::move(h));
     }
     Status Append(const TraceRecord& r) override {
+      if (records > 0 && r.at_us() - last_at_us > max_gap_us) {
+        max_gap_us = r.at_us() - last_at_us;
+        gap_after_us = last_at_us;
+      }
+      last_at_us = r.at_us();
       ++records;
       return next_->Append(r);
     }
     TraceHeader header;
     uint64_t records = 0;
+    int64_t last_at_us = 0, max_gap_us = 0, gap_after_us = 0;
 
    private:
     TraceSink* next_;
@@ -324,6 +330,18 @@ int RunGen(const CliEnvironment& env, const GenFlags& f) {
     CheckRuntime(GenerateTrace(o, catalog, &counting));
   }
   CheckRuntime(pb ? pb->Close() : csv->Close());
+  // A trace-clock server refuses a submission dated more than its
+  // --max-jump (default 7 days) past the latest it has seen.
+  constexpr int64_t kServerMaxJumpUs = 7 * kMicrosPerDay;
+  if (counting.max_gap_us > kServerMaxJumpUs) {
+    std::fprintf(env.err,
+                 "nsw-loadgen: warning: the trace has a gap of %s without submissions (after %s); a trace-clock "
+                 "server refuses the next one unless started with --max-jump above it (default 7d)\n",
+                 FormatDuration(counting.max_gap_us).c_str(),
+                 FormatLocalInstant(counting.header.start_us() + counting.gap_after_us,
+                                    counting.header.utc_offset_minutes())
+                     .c_str());
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (f.out != "-") {
     std::fprintf(env.out, "wrote %llu dossiers of %u enterprises over %u days from %s to %s (%s) in %.2fs\n",

@@ -7,6 +7,7 @@
 // weights (largest-remainder rounding, so the total is exact), then each
 // day's timestamps are drawn from its own random stream and sorted, so
 // memory is one day of records and the output depends only on the options.
+// Days the model leaves empty get a floor record (GenOptions::daily_floor).
 #ifndef NSW_LOADGEN_TRACE_GEN_H_
 #define NSW_LOADGEN_TRACE_GEN_H_
 
@@ -32,6 +33,13 @@ struct GenOptions {
   double daily_noise_cv = 0.12;           // day-to-day variation around the model
   uint32_t max_payload_bytes = 256u << 10;  // payload sizes are clamped to [1, this] (server --max-body is 1M)
   SeasonalityOptions seasonality;         // local time, weekday/holiday/Tết factors
+  // A day the model leaves empty (a small trace across Tết or a long
+  // holiday) gets one record of a procedure whose ministry works around
+  // the clock (`always` calendar), taken from the fullest day: every day
+  // has a record when dossiers >= days, else no more than 5 days in a row
+  // are empty. So no gap between records exceeds a trace-clock server's
+  // default --max-jump (7 days). Off: the model alone.
+  bool daily_floor = true;
 };
 
 // Writes the header then every record, in non-decreasing time, to `sink`.

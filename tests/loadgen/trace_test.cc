@@ -10,6 +10,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "loadgen/cli.h"
 #include "loadgen/enterprises.h"
 #include "loadgen/seasonality.h"
 #include "loadgen/trace_csv.h"
@@ -213,6 +214,87 @@ TEST(TraceGen, RealismSkewOfficeHoursWeekdaysAndTet) {
   }
 }
 
+int64_t MaxGapUs(const std::vector<TraceRecord>& records) {
+  int64_t gap = 0;
+  for (size_t i = 1; i < records.size(); ++i) gap = std::max(gap, records[i].at_us() - records[i - 1].at_us());
+  return gap;
+}
+
+// A small trace across Tết 2024 (10 February): the model alone leaves the
+// holiday week empty, longer than a trace-clock server's default
+// --max-jump (7 days); the daily floor fills every empty day with one
+// record of an around-the-clock ministry's procedure, keeping the exact
+// count, the order and the determinism.
+TEST(TraceGen, DailyFloorLeavesNoGapLongerThanAWeekAcrossTet) {
+  GenOptions o;
+  o.dossiers = 120;
+  o.enterprises = 30;
+  o.days = 60;
+  o.start_us = 1705251600LL * 1'000'000;  // 2024-01-15T00:00:00+07:00
+  o.seed = 5;
+  constexpr int64_t kWeekUs = 7 * kMicrosPerDay;
+  o.daily_floor = false;
+  Collect model;
+  ASSERT_TRUE(GenerateTrace(o, DefaultCatalog(), &model).ok());
+  ASSERT_EQ(model.records.size(), o.dossiers);
+  EXPECT_GT(MaxGapUs(model.records), kWeekUs) << "the model alone should leave Tết empty here";
+
+  o.daily_floor = true;
+  Collect floored, again;
+  ASSERT_TRUE(GenerateTrace(o, DefaultCatalog(), &floored).ok());
+  ASSERT_TRUE(GenerateTrace(o, DefaultCatalog(), &again).ok());
+  ASSERT_EQ(floored.records.size(), o.dossiers);
+  EXPECT_LE(MaxGapUs(floored.records), kWeekUs);
+  // Every day has a record (more dossiers than days).
+  std::vector<int> per_day(o.days, 0);
+  for (size_t i = 0; i < floored.records.size(); ++i) {
+    const auto& r = floored.records[i];
+    if (i > 0) {
+      ASSERT_LE(floored.records[i - 1].at_us(), r.at_us());
+    }
+    ++per_day[static_cast<size_t>(r.at_us() / kMicrosPerDay)];
+    ASSERT_EQ(r.SerializeAsString(), again.records[i].SerializeAsString()) << i;
+  }
+  for (uint32_t d = 0; d < o.days; ++d) EXPECT_GT(per_day[d], 0) << "day " << d;
+  // The added records belong to ministries that work around the clock.
+  const Catalog& c = DefaultCatalog();
+  std::map<int64_t, int> model_per_day;
+  for (const auto& r : model.records) ++model_per_day[r.at_us() / kMicrosPerDay];
+  int floor_records = 0;
+  for (const auto& r : floored.records) {
+    const int64_t day = r.at_us() / kMicrosPerDay;
+    if (model_per_day.count(day) > 0) continue;
+    ++floor_records;
+    const int ministry = c.ministry_of(c.procedure_index(floored.header.procedures(static_cast<int>(r.procedure()))));
+    EXPECT_EQ(c.ministry(ministry).calendar().kind(), Calendar::ALWAYS) << c.ministry(ministry).code();
+  }
+  EXPECT_GT(floor_records, 0);
+
+  // Fewer dossiers than days: at most 5 empty days in a row.
+  o.dossiers = 60;
+  o.days = 120;
+  Collect sparse;
+  ASSERT_TRUE(GenerateTrace(o, DefaultCatalog(), &sparse).ok());
+  ASSERT_EQ(sparse.records.size(), 60u);
+  EXPECT_LT(MaxGapUs(sparse.records), kWeekUs);
+}
+
+// A trace without an empty day (no Tết, a few hundred dossiers a day) is
+// the model's alone: the floor changes nothing.
+TEST(TraceGen, DailyFloorLeavesDenseTracesUnchanged) {
+  GenOptions o = Small(9);
+  o.days = 30;
+  o.start_us = 1583024400LL * 1'000'000;  // 2020-03-01T00:00:00+07:00
+  Collect with, without;
+  ASSERT_TRUE(GenerateTrace(o, DefaultCatalog(), &with).ok());
+  o.daily_floor = false;
+  ASSERT_TRUE(GenerateTrace(o, DefaultCatalog(), &without).ok());
+  ASSERT_EQ(with.records.size(), without.records.size());
+  for (size_t i = 0; i < with.records.size(); ++i) {
+    ASSERT_EQ(with.records[i].SerializeAsString(), without.records[i].SerializeAsString()) << i;
+  }
+}
+
 TEST(TraceGen, TaxCodesAreTenDigitsAndUnique) {
   std::set<std::string> seen;
   for (uint64_t i = 0; i < 50000; ++i) {
@@ -362,6 +444,63 @@ TEST(TraceCsv, RoundTripKeepsEveryField) {
     ASSERT_EQ(a.payload_bytes(), b.payload_bytes());
   }
   std::remove(csv.c_str());
+}
+
+// `gen` (generating or importing) warns on stderr when two consecutive
+// submissions are more than 7 days apart (a trace-clock server's default
+// --max-jump), and stays quiet otherwise.
+TEST(TraceCli, GenWarnsOfAGapLongerThanAWeek) {
+  const std::string code = DefaultCatalog().procedure(0).code();
+  auto gen_from = [&](const std::string& rows, std::string* err) {
+    const std::string csv = TempPath("gap.csv"), out = TempPath("gap.pb");
+    WriteFile(csv, std::string(kCsvHeader) + "\n" + rows);
+    std::vector<std::string> args = {"nsw-loadgen", "gen", "--from-csv", csv, "--out", out};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    std::FILE* o = std::tmpfile();
+    std::FILE* e = std::tmpfile();
+    CliEnvironment env;
+    env.out = o;
+    env.err = e;
+    const int rc = RunLoadgenCli(static_cast<int>(argv.size()), argv.data(), env);
+    std::rewind(e);
+    err->clear();
+    char buf[1024];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, e)) > 0;) err->append(buf, n);
+    std::fclose(o);
+    std::fclose(e);
+    std::remove(csv.c_str());
+    std::remove(out.c_str());
+    return rc;
+  };
+  std::string err;
+  // 0, 6 days, 14 days: the second gap is 8 days.
+  ASSERT_EQ(gen_from("0,0123456789," + code + ",a,10\n518400,0123456789," + code + ",b,10\n1209600,0123456789," +
+                         code + ",c,10\n",
+                     &err),
+            0)
+      << err;
+  EXPECT_NE(err.find("warning: the trace has a gap of 8d"), std::string::npos) << err;
+  EXPECT_NE(err.find("--max-jump"), std::string::npos) << err;
+  ASSERT_EQ(gen_from("0,0123456789," + code + ",a,10\n604800,0123456789," + code + ",b,10\n", &err), 0) << err;
+  EXPECT_EQ(err, "") << "a gap of exactly 7 days is accepted by the server";
+  // Generated traces get the same check; with the daily floor a small one
+  // across Tết stays quiet.
+  std::vector<std::string> args = {"nsw-loadgen", "gen",  "--out",   TempPath("tet.pb"), "--dossiers", "120",
+                                   "--enterprises", "30", "--days", "60",
+                                   "--start", "2024-01-15T00:00:00+07:00", "--seed", "5"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  std::FILE* o = std::tmpfile();
+  std::FILE* e = std::tmpfile();
+  CliEnvironment env;
+  env.out = o;
+  env.err = e;
+  EXPECT_EQ(RunLoadgenCli(static_cast<int>(argv.size()), argv.data(), env), 0);
+  EXPECT_EQ(std::ftell(e), 0) << "no warning expected";
+  std::fclose(o);
+  std::fclose(e);
+  std::remove(TempPath("tet.pb").c_str());
 }
 
 TEST(TraceCsv, SecondsFromStartAndQuotedFields) {
