@@ -388,14 +388,21 @@ TEST_F(ServerTest, ServiceCompletionsFromAnotherThreadReachTheConnection) {
   StartServer();
   // Many connections at once, each submitting: completions arrive from the
   // journal side and must resume each connection on its own thread.
+  // Signed up front: the harness's Signer is not safe for concurrent use
+  // (ThreadSanitizer caught the threads sharing its key cache).
+  std::vector<std::vector<Request>> requests(4);
+  for (int t = 0; t < 4; ++t) {
+    for (int i = 0; i < 10; ++i) {
+      requests[t].push_back(harness_.Post(
+          "/v1/dossiers", Submission("m-" + std::to_string(t) + "-" + std::to_string(i)), Encoding::kProtobuf));
+    }
+  }
   std::vector<std::thread> threads;
   std::atomic<int> accepted{0};
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       RawClient client(port());
-      for (int i = 0; i < 10; ++i) {
-        Request request = harness_.Post("/v1/dossiers", Submission("m-" + std::to_string(t) + "-" + std::to_string(i)),
-                                        Encoding::kProtobuf);
+      for (const Request& request : requests[t]) {
         client.Send(request);
         if (client.Read().result() == status::accepted) accepted.fetch_add(1);
       }
