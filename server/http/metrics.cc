@@ -180,9 +180,16 @@ void Metrics::Register(Router* router) {
 void Metrics::OnRequest(const CompletedRequest& request) {
   size_t route = static_cast<size_t>(request.route);
   if (route >= kRoutes) route = 0;
-  requests_->Add({{"route", std::string(RouteName(static_cast<Route>(route)))},
-                  {"status", std::to_string(request.status)}})
-      .Increment();
+  const bool cached = request.status >= kFirstStatus && request.status < kFirstStatus + kStatuses;
+  std::atomic<prometheus::Counter*>* slot =
+      cached ? &request_counters_[route * kStatuses + static_cast<size_t>(request.status - kFirstStatus)] : nullptr;
+  prometheus::Counter* counter = slot != nullptr ? slot->load(std::memory_order_acquire) : nullptr;
+  if (counter == nullptr) {
+    counter = &requests_->Add({{"route", std::string(RouteName(static_cast<Route>(route)))},
+                               {"status", std::to_string(request.status)}});
+    if (slot != nullptr) slot->store(counter, std::memory_order_release);
+  }
+  counter->Increment();
   durations_[route]->Observe(static_cast<double>(request.duration_micros) / 1e6);
 }
 

@@ -14,6 +14,7 @@
 #define NSW_SERVER_HTTP_METRICS_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -72,6 +73,13 @@ class Metrics : public RequestObserver {
   // One duration histogram per route, made up front so that OnRequest does
   // not look labels up for it.
   std::array<prometheus::Histogram*, kRoutes> durations_{};
+  // The request counter of each (route, status 100..599), looked up in the
+  // family (a label map and a hash) only the first time the pair occurs, so
+  // a series appears when it first happens, as before. Racing io threads
+  // may both look it up; Family::Add returns the same counter to both.
+  static constexpr int kFirstStatus = 100;
+  static constexpr int kStatuses = 500;
+  std::array<std::atomic<prometheus::Counter*>, kRoutes * kStatuses> request_counters_{};
 };
 
 }  // namespace nsw::http
