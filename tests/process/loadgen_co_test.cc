@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -23,6 +24,7 @@
 #include "loadgen/cli.h"
 #include "loadgen/engine.h"
 #include "loadgen/results.h"
+#include "loadgen/schedule.h"
 #include "loadgen/url_workload.h"
 #include "proto/histogram.h"
 
@@ -177,6 +179,111 @@ TEST(LoadgenCoordinatedOmission, FreezesShowInCorrectedLatencyOnly) {
   uint64_t responses = 0;
   for (const auto& iv : intervals) responses += iv.responses();
   EXPECT_EQ(responses, t.responses());
+}
+
+// Runs `o` against `server` and collects the per-second intervals.
+void RunUrl(const FreezingServer& server, const EngineOptions& o, RunResults* results,
+            std::vector<IntervalStats>* intervals) {
+  UrlWorkloadOptions uo;
+  ASSERT_TRUE(client::ParseUrl("http://127.0.0.1:" + std::to_string(server.port()) + "/", &uo.url).ok());
+  UrlWorkload workload(uo);
+  Engine engine(o, &workload);
+  RunInfo info;
+  info.mode = "url";
+  ASSERT_TRUE(engine.Run(info, results).ok());
+  auto source = engine.Intervals();
+  for (;;) {
+    IntervalStats iv;
+    bool end = false;
+    ASSERT_TRUE(source(&iv, &end).ok());
+    if (end) break;
+    intervals->push_back(iv);
+  }
+}
+
+// A schedule start on a whole wall second, 0.7 to 1.7 s from now, so interval
+// seconds are schedule seconds.
+int64_t NextWholeSecondUs() { return (WallNowUs() + 300'000) / 1'000'000 * 1'000'000 + 1'000'000; }
+
+// --stages: 1 s at 100/s, a 1 s ramp to 400/s, 1 s at 400/s: the sends of
+// each second follow the profile (100, 250, 400), and the server sees each.
+TEST(LoadgenEngine, StagesRampTheAchievedRate) {
+  FreezingServer server(false);
+  EngineOptions o;
+  o.pacing = Pacing::kRate;
+  o.rate = 100;
+  ASSERT_TRUE(ParseStages("1s:100,1s:400,1s:400", &o.stages).ok());
+  o.connections = 8;
+  o.threads = 2;
+  o.start_at_unix_us = NextWholeSecondUs();
+  RunResults results;
+  std::vector<IntervalStats> intervals;
+  RunUrl(server, o, &results, &intervals);
+  const RequestStats& t = results.total();
+  EXPECT_NEAR(static_cast<double>(t.sent()), 750, 1);
+  EXPECT_EQ(t.ok(), t.sent());
+  EXPECT_EQ(server.requests(), t.sent());
+  std::map<int64_t, uint64_t> sent;
+  for (const auto& iv : intervals) sent[iv.unix_second() - o.start_at_unix_us / 1'000'000] += iv.sent();
+  EXPECT_NEAR(static_cast<double>(sent[0]), 100, 12);
+  EXPECT_NEAR(static_cast<double>(sent[1]), 250, 20);
+  EXPECT_NEAR(static_cast<double>(sent[2]), 400, 20);
+}
+
+// --warmup: requests intended in the first second are sent (the server
+// counts them) but not measured.
+TEST(LoadgenEngine, WarmupIsSentButNotMeasured) {
+  FreezingServer server(false);
+  EngineOptions o;
+  o.pacing = Pacing::kRate;
+  o.rate = 200;
+  o.duration_us = 2'000'000;
+  o.warmup_us = 1'000'000;
+  o.connections = 4;
+  o.threads = 1;
+  RunResults results;
+  std::vector<IntervalStats> intervals;
+  RunUrl(server, o, &results, &intervals);
+  EXPECT_EQ(server.requests(), 400u);
+  EXPECT_EQ(results.total().scheduled(), 200u);
+  EXPECT_EQ(results.total().sent(), 200u);
+  EXPECT_EQ(results.total().responses(), 200u);
+  EXPECT_EQ(results.warmup_us(), 1'000'000);
+  uint64_t interval_sent = 0;
+  for (const auto& iv : intervals) interval_sent += iv.sent();
+  EXPECT_EQ(interval_sent, 200u);
+}
+
+// --max-inflight: while the server freezes (1 s), one connection holds one
+// request and the queue 19 more; the rest of what falls due is dropped,
+// counted, and never reaches the server.
+TEST(LoadgenEngine, MaxInflightDropsAndCountsWhatCannotBeQueued) {
+  FreezingServer server(true);
+  EngineOptions o;
+  o.pacing = Pacing::kRate;
+  o.rate = 500;
+  o.duration_us = 1'500'000;
+  o.connections = 1;
+  o.threads = 1;
+  o.max_inflight = 20;
+  // The freeze covers schedule time [0.2 s, 1.2 s).
+  o.start_at_unix_us = WallNowUs() + 300'000;
+  server.set_epoch(std::chrono::steady_clock::now() + std::chrono::milliseconds(300) - std::chrono::milliseconds(3800));
+  RunResults results;
+  std::vector<IntervalStats> intervals;
+  RunUrl(server, o, &results, &intervals);
+  const RequestStats& t = results.total();
+  EXPECT_EQ(t.scheduled(), 750u);
+  EXPECT_GT(t.errors().dropped(), 400u);
+  EXPECT_EQ(t.sent() + t.errors().dropped(), t.scheduled());
+  EXPECT_EQ(t.responses(), t.sent());
+  EXPECT_EQ(server.requests(), t.sent()) << "dropped requests never reach the server";
+  uint64_t interval_dropped = 0;
+  for (const auto& iv : intervals) interval_dropped += iv.dropped();
+  EXPECT_EQ(interval_dropped, t.errors().dropped());
+  bool warned = false;
+  for (const auto& w : results.warnings()) warned |= w.find("--max-inflight") != std::string::npos;
+  EXPECT_TRUE(warned);
 }
 
 std::string Slurp(std::FILE* f) {
