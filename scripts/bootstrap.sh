@@ -5,8 +5,8 @@
 # forbidden by policy-rc.d, so nothing is left running.
 #
 #   scripts/bootstrap.sh            build + test packages
-#   scripts/bootstrap.sh --bench    also nginx and wrk (bench/e2e.sh)
-#   scripts/bootstrap.sh --browser  also chromium, a font and iproute2 (browser tests in a network namespace)
+#   scripts/bootstrap.sh --bench    also nginx and wrk (bench/e2e.sh), python3 (bench/slow_clients.sh)
+#   scripts/bootstrap.sh --browser  also chromium, a font, iproute2 and python3 (browser tests in a network namespace)
 #   scripts/bootstrap.sh --promtool also prometheus, for `promtool check metrics` (daemon not started)
 set -euo pipefail
 
@@ -19,8 +19,8 @@ packages=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --bench) packages+=(nginx-light wrk) ;;
-    --browser) packages+=(chromium fonts-dejavu-core iproute2) ;;
+    --bench) packages+=(nginx-light wrk python3) ;;  # python3: bench/slow_clients.sh holder
+    --browser) packages+=(chromium fonts-dejavu-core iproute2 python3) ;;  # python3: scripts/browser_cdp.py
     --promtool) packages+=(prometheus) ;;
     *) echo "bootstrap.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
