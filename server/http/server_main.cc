@@ -123,6 +123,7 @@ int RunServer(const ServerFlags& flags, spdlog::logger* log) {
   s = service.Start();
   if (!s.ok()) {
     log->error("cannot start: {}", s.message());
+    live.Stop();
     server.Drain();
     server.Stop();
     return 1;
