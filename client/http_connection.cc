@@ -267,13 +267,28 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
     return std::string();
   }
 
+  // Sets the current request's deadline. The timer is lazy (as wrk's
+  // timeouts): a wait already pending for an earlier instant is left alone
+  // and, when it fires, re-arms for whatever deadline is current then; a
+  // completed request leaves it pending. So a keep-alive connection under
+  // load starts about one wait per timeout period instead of a wait and a
+  // cancellation per request.
   void ArmTimer(MonotonicClock::time_point at) {
-    timer_.expires_at(at);
-    timer_.async_wait([self = shared_from_this(), seq = request_seq_](error_code ec) {
-      if (ec == net::error::operation_aborted || seq != self->request_seq_ || !self->busy_) return;
-      // A wait that completed just before a re-arm still runs: honour only
-      // the expiry that is actually due.
-      if (MonotonicClock::now() < self->timer_.expiry()) return;
+    deadline_now_ = at;
+    if (timer_pending_ && timer_at_ <= at) return;
+    StartWait(at);
+  }
+
+  void StartWait(MonotonicClock::time_point at) {
+    timer_pending_ = true;
+    timer_at_ = at;
+    timer_.expires_at(at);  // cancels an earlier wait: its handler sees a stale generation
+    timer_.async_wait([self = shared_from_this(), generation = ++timer_generation_](error_code ec) {
+      if (generation != self->timer_generation_) return;
+      self->timer_pending_ = false;
+      if (ec == net::error::operation_aborted || !self->busy_) return;
+      // Not yet due for the request in progress: wait on.
+      if (MonotonicClock::now() < self->deadline_now_) return self->StartWait(self->deadline_now_);
       self->timed_out_ = true;
       self->CloseTransport();
       self->resolver_.cancel();
@@ -427,8 +442,7 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void Complete(ErrorClass error, std::string message) {
-    timer_.cancel();
-    connecting_ = false;
+    connecting_ = false;  // (the lazy timer stays pending: see ArmTimer)
     busy_ = false;
     ++requests_;
     ++request_seq_;  // stale handlers of this request become no-ops
@@ -478,6 +492,10 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
   std::string tls_error_;
   std::optional<ssl::stream<tcp::socket>> tls_;
   net::steady_timer timer_;
+  bool timer_pending_ = false;                // a wait is in progress, for timer_at_
+  MonotonicClock::time_point timer_at_;
+  MonotonicClock::time_point deadline_now_;   // the phase's deadline (connect or request)
+  uint64_t timer_generation_ = 0;
 
   std::string write_buf_;
   boost::beast::flat_buffer read_buf_;

@@ -95,7 +95,10 @@ class Worker {
         pacer_(options, workload->trace_origin_us()) {}
 
   void Run() {
-    asio::io_context io(1);
+    // One thread runs this context and owns every socket and timer on it;
+    // only the resolver's helper thread posts completions (to the
+    // scheduler, which stays locked): reactor I/O locking is not needed.
+    asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO);
     asio::steady_timer timer(io), flush(io), gate_timer(io);
     io_ = &io;
     timer_ = &timer;
