@@ -8,7 +8,8 @@
 #   scripts/demo.sh              1,000,000 dossiers (under a minute here)
 #   scripts/demo.sh --full       the national 3,000,000 dossiers
 #   scripts/demo.sh --dossiers N
-# Environment: NSW_DEMO_DIR (default <project>/demo-data).
+# Environment: NSW_DEMO_DIR (default <project>/demo-data), NSW_BUILD_DIR
+# (default <project>/build).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dossiers=1000000
@@ -16,14 +17,14 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --full) dossiers=3000000 ;;
     --dossiers) dossiers=$2; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
   shift
 done
 
 bash "$root/scripts/bootstrap.sh"
-build="$root/build"
+build="${NSW_BUILD_DIR:-$root/build}"
 bash "$root/scripts/build.sh" "$build" -DCMAKE_BUILD_TYPE=Release -- nsw-server nsw-loadgen nsw-client
 
 data="${NSW_DEMO_DIR:-$root/demo-data}"
@@ -41,13 +42,16 @@ stop_server() {
 }
 trap 'stop_server || true' EXIT
 
-# A closed-loop replay compresses five years into a minute: 64 requests in
-# flight span hours of simulated time, so the reorder window is widened to 30
-# days (and the refusal horizon to 60) for the simulation to see every
-# submission at its own instant.
-echo "== starting nsw-server (trace clock, 30-day reorder window, fsync durability) on a fresh $data/server"
+# The load generator reads the server's reorder window and sends a record only
+# once every record more than a window older has been answered, so every
+# submission is simulated at its own instant whatever the window. The window
+# only bounds how many can be in flight: five years of a few hundred dossiers a
+# day leave a handful in the default hour, far fewer than the 64 connections
+# (200,000 dossiers here: ~1,400 submits/s with 1h, ~6,500 with 1d, as fast
+# as with no gate at all).
+echo "== starting nsw-server (trace clock, 1-day reorder window, fsync durability) on a fresh $data/server"
 "$build/server/nsw-server" --listen 127.0.0.1:0 --data-dir "$data/server" --fresh \
-  --clock trace --reorder-window 30d --max-jump 60d --durability fsync --threads 1 >"$log" 2>&1 &
+  --clock trace --reorder-window 1d --durability fsync --threads 1 >"$log" 2>&1 &
 server_pid=$!
 port=""
 for _ in $(seq 1 200); do
@@ -66,7 +70,7 @@ if [ ! -s "$trace" ]; then
   "$build/loadgen/nsw-loadgen" gen --out "$trace" --dossiers "$dossiers" --enterprises 38000
 fi
 
-echo "== replaying it as fast as the server acknowledges (one thread, 64 connections, so records stay in trace order)"
+echo "== replaying it as fast as the server acknowledges (64 connections, within the server's reorder window)"
 "$build/loadgen/nsw-loadgen" replay "$trace" --target "$target" --max --threads 1 --connections 64 \
   --auth-key-file "$data/server/enterprise-root.key" --admin-key-file "$data/server/admin.key" \
   --out "$data/report.json" --html "$data/report.html" --threshold 'errors<0.1%'
