@@ -16,15 +16,17 @@
 #
 #   bench/e2e.sh [--quick] [--out FILE.json]
 # --quick: 1 run of 3 s each, a 200,000-dossier P3; about a minute.
+# Environment: NSW_BUILD_DIR (default <project>/build), as for demo.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 quick=0
-out="$root/build/e2e.json"
+build="${NSW_BUILD_DIR:-$root/build}"
+out="$build/e2e.json"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "e2e.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
   shift
@@ -33,7 +35,6 @@ runs=3; duration=10s; warmup=2s; national=3000000
 if [ "$quick" = 1 ]; then runs=1; duration=3s; warmup=1s; national=200000; fi
 
 bash "$root/scripts/bootstrap.sh" --bench
-build="$root/build"
 bash "$root/scripts/build.sh" "$build" -DCMAKE_BUILD_TYPE=Release -- nsw-server nsw-loadgen nsw-client nsw_bench
 server_bin="$build/server/nsw-server"
 loadgen_bin="$build/loadgen/nsw-loadgen"
