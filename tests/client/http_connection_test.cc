@@ -253,6 +253,37 @@ TEST_F(ConnectionTest, SendsHostLengthTypeAndHeaders) {
   EXPECT_FALSE(server_->requests()[2].has_header("content-length"));
 }
 
+// The connection reuses the bytes of an identical previous request; any
+// change, even one of the same size, is serialized anew.
+TEST_F(ConnectionTest, RepeatedRequestsReuseBytesAndChangesAreSent) {
+  handler_ = [](const LoopbackRequest& req, LoopbackResponse* resp) { resp->body = req.body; };
+  auto conn = Connect();
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/a";
+  req.set_header("X-N", "1");
+  req.body = "body-1";
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Roundtrip(*conn, req).body, "body-1");
+  req.set_header("X-N", "2");
+  Roundtrip(*conn, req);
+  req.body = "body-2";
+  Roundtrip(*conn, req);
+  req.target = "/b";
+  Roundtrip(*conn, req);
+  const auto& seen = server_->requests();
+  ASSERT_EQ(seen.size(), 6u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(seen[i].header("x-n"), "1");
+    EXPECT_EQ(seen[i].body, "body-1");
+  }
+  EXPECT_EQ(seen[3].header("x-n"), "2");
+  EXPECT_EQ(seen[3].body, "body-1");
+  EXPECT_EQ(seen[4].body, "body-2");
+  EXPECT_EQ(seen[4].target, "/a");
+  EXPECT_EQ(seen[5].target, "/b");
+  EXPECT_EQ(conn->connects(), 1u);
+}
+
 TEST_F(ConnectionTest, ReconnectsAfterConnectionClose) {
   next_modes_ = {Mode::kConnectionClose, Mode::kNormal};
   auto conn = Connect();
