@@ -450,16 +450,6 @@ int RunReplay(const CliEnvironment& env, const RunFlags& f) {
     ro.submitted_at = submitted_at;
     CheckRuntime(ReplayWorkload::Create(ro, catalog_ptr, &workload));
   }
-  if (trace_clock && eo.pacing == Pacing::kSpeed && before.reorder_window_us() > 0) {
-    // How late (wall time) a request may be before its record falls behind
-    // the server's watermark.
-    const double slack_us = static_cast<double>(before.reorder_window_us()) / eo.speed;
-    if (slack_us < 50'000) {
-      warnings.push_back("at --speed " + std::to_string(eo.speed) + " the server's reorder window (" +
-                         FormatDuration(before.reorder_window_us()) + ") is only " + FormatLatency(slack_us) +
-                         " of wall time: any request delayed longer arrives late");
-    }
-  }
   // The reorder-window gate: with record timestamps sent, no record goes
   // out before every record more than the window older has been answered.
   if (f.reorder_window == "auto") {
@@ -472,6 +462,16 @@ int RunReplay(const CliEnvironment& env, const RunFlags& f) {
   if (trace_clock && submitted_at && eo.reorder_window_us == 0) {
     warnings.push_back("no reorder-window gate (the server reported no window, or --reorder-window off): records may "
                        "arrive behind the server's watermark");
+  }
+  if (trace_clock && eo.pacing == Pacing::kSpeed && before.reorder_window_us() > 0 && eo.reorder_window_us == 0) {
+    // How late (wall time) a request may be before its record falls behind
+    // the server's watermark.
+    const double slack_us = static_cast<double>(before.reorder_window_us()) / eo.speed;
+    if (slack_us < 50'000) {
+      warnings.push_back("at --speed " + std::to_string(eo.speed) + " the server's reorder window (" +
+                         FormatDuration(before.reorder_window_us()) + ") is only " + FormatLatency(slack_us) +
+                         " of wall time: any request delayed longer arrives late");
+    }
   }
 
   RunInfo info;
