@@ -208,7 +208,7 @@ TEST_F(ServerLimitsTest, PastMaxInflightBytesA503WithRetryAfterUntilTheHolderIsC
   std::string held(60000, '{');
   RawConnection a = Connect();
   ASSERT_TRUE(a.Send(SignedPostHeader(held, held.size()) + held.substr(0, 10)));
-  std::this_thread::sleep_for(milliseconds(200));  // the server reads A's header meanwhile
+  std::this_thread::sleep_for(milliseconds(500));  // the server reads A's header meanwhile
 
   const std::string body = SubmissionJson("inflight-1", 50000);
   const std::string request = SignedPostHeader(body, body.size()) + body;
