@@ -32,6 +32,13 @@ namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
+// Concrete executor types: the type-erased any_io_executor was copied,
+// moved and destroyed several times per request (8% of a url --max
+// request's instructions).
+using Executor = net::io_context::executor_type;
+using Socket = net::basic_stream_socket<tcp, Executor>;
+using Resolver = net::ip::basic_resolver<tcp, Executor>;
+using Timer = net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, Executor>;
 using boost::system::error_code;
 using beast_sv = boost::beast::string_view;
 
@@ -148,7 +155,7 @@ bool IsIpLiteral(const std::string& host) {
 class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(net::io_context& io, Url url, ConnectionOptions options)
-      : io_(io), url_(std::move(url)), options_(std::move(options)), resolver_(io), socket_(io), timer_(io) {
+      : io_(io), url_(std::move(url)), options_(std::move(options)), resolver_(io.get_executor()), socket_(io.get_executor()), timer_(io.get_executor()) {
     sinks_[0].body_limit = sinks_[1].body_limit = options_.max_response_body;
     host_header_ = url_.host_header();
     port_text_ = std::to_string(url_.port);
@@ -320,7 +327,7 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
     ArmTimer(connect_deadline);
     if (!endpoints_.empty()) return ConnectTo();
     resolver_.async_resolve(url_.host, port_text_,
-                            [self = shared_from_this(), seq = request_seq_](error_code ec, tcp::resolver::results_type results) {
+                            [self = shared_from_this(), seq = request_seq_](error_code ec, Resolver::results_type results) {
                               if (seq != self->request_seq_) return;
                               if (ec) return self->Fail(ec, "resolve " + self->url_.host);
                               self->endpoints_.assign(results.begin(), results.end());
@@ -347,7 +354,7 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
     if (options_.no_delay) socket_.set_option(tcp::no_delay(true), ignored);
     if (!tls_context_) return OnTransportReady();
     tls_.emplace(std::move(socket_), *tls_context_);
-    socket_ = tcp::socket(io_);
+    socket_ = Socket(io_.get_executor());
     if (!IsIpLiteral(url_.host)) SSL_set_tlsext_host_name(tls_->native_handle(), url_.host.c_str());
     if (options_.tls_verify) tls_->set_verify_callback(ssl::host_name_verification(url_.host));
     tls_->async_handshake(ssl::stream_base::client, [self = shared_from_this(), seq = request_seq_](error_code ec) {
@@ -501,13 +508,13 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
   ConnectionOptions options_;
   std::string host_header_;
   std::string port_text_;
-  tcp::resolver resolver_;
+  Resolver resolver_;
   std::vector<tcp::endpoint> endpoints_;  // resolved once, again after a failed connect
-  tcp::socket socket_;                    // the transport for http; moved into tls_ for https
+  Socket socket_;                         // the transport for http; moved into tls_ for https
   std::optional<ssl::context> tls_context_;
   std::string tls_error_;
-  std::optional<ssl::stream<tcp::socket>> tls_;
-  net::steady_timer timer_;
+  std::optional<ssl::stream<Socket>> tls_;
+  Timer timer_;
   bool timer_pending_ = false;                // a wait is in progress, for timer_at_
   MonotonicClock::time_point timer_at_;
   MonotonicClock::time_point deadline_now_;   // the phase's deadline (connect or request)
