@@ -209,7 +209,8 @@ TEST_F(ServerAbuseTest, AnEnterpriseRootKeyCannotSignAdminCalls) {
   auth::Key root;
   ASSERT_TRUE(auth::ReadKeyFileOfKind(server_->key_file("enterprise-root.key"), auth::KeyKind::kEnterpriseRoot, &root)
                   .ok());
-  auth::RequestParts parts{"POST", "/v1/admin/clock", Host(), "application/json", body};
+  const std::string host = Host();  // RequestParts holds views
+  auth::RequestParts parts{"POST", "/v1/admin/clock", host, "application/json", body};
   for (const auth::Key& key : {root, auth::DeriveEnterpriseKey(root, "admin")}) {
     auth::AuthHeader header;
     header.principal = "admin";
