@@ -2,6 +2,9 @@
 #include "server/domain/dossier_store.h"
 
 #include <cstring>
+#include <random>
+
+#include "server/domain/random.h"
 
 namespace nsw {
 namespace {
@@ -55,15 +58,40 @@ uint32_t DossierStore::Add(const DossierRecord& record) {
   return index;
 }
 
+DossierStore::DossierStore() : enterprise_slots_(1024, 0) {
+  std::random_device rd;
+  enterprise_key_ = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+
+size_t DossierStore::EnterpriseSlot(uint64_t tax_code) const {
+  const size_t mask = enterprise_slots_.size() - 1;
+  size_t i = Mix64(tax_code ^ enterprise_key_) & mask;
+  while (enterprise_slots_[i] != 0 && tax_codes_[enterprise_slots_[i] - 1] != tax_code) i = (i + 1) & mask;
+  return i;
+}
+
+void DossierStore::GrowEnterprises() {
+  enterprise_slots_.assign(enterprise_slots_.size() * 2, 0);
+  for (size_t e = 0; e < tax_codes_.size(); ++e) {
+    enterprise_slots_[EnterpriseSlot(tax_codes_[e])] = static_cast<uint32_t>(e + 1);
+  }
+}
+
 uint32_t DossierStore::InternEnterprise(uint64_t tax_code) {
-  auto [it, inserted] = enterprise_index_.try_emplace(tax_code, static_cast<uint32_t>(tax_codes_.size()));
-  if (inserted) tax_codes_.push_back(tax_code);
-  return it->second;
+  size_t slot = EnterpriseSlot(tax_code);
+  if (enterprise_slots_[slot] != 0) return enterprise_slots_[slot] - 1;
+  tax_codes_.push_back(tax_code);
+  if (tax_codes_.size() * 2 > enterprise_slots_.size()) {
+    GrowEnterprises();  // places the new code too
+  } else {
+    enterprise_slots_[slot] = static_cast<uint32_t>(tax_codes_.size());
+  }
+  return static_cast<uint32_t>(tax_codes_.size() - 1);
 }
 
 int64_t DossierStore::FindEnterprise(uint64_t tax_code) const {
-  auto it = enterprise_index_.find(tax_code);
-  return it == enterprise_index_.end() ? -1 : static_cast<int64_t>(it->second);
+  const uint32_t e = enterprise_slots_[EnterpriseSlot(tax_code)];
+  return e == 0 ? -1 : static_cast<int64_t>(e) - 1;
 }
 
 void DossierStore::Transition(uint32_t index, DossierState state, int64_t at) {

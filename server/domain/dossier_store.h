@@ -11,8 +11,13 @@
 // FEE_NOTIFIED or QUEUED at submission, and QUEUED right after FEE_PAID.
 //
 // Records live in fixed chunks, so growing never copies or doubles memory,
-// and references to records stay valid. Not thread-safe: the service's mutex
-// guards it.
+// and references to records stay valid. Enterprises are interned in an
+// open-addressing table of 4-byte slots over the dense tax-code array, placed
+// by a bijective 64-bit mix of the tax code and a per-store random key (tax
+// codes come from clients, who cannot aim collisions at a key they do not
+// know): one cache line per lookup, where a node-based map costs a miss per
+// node on every submission and every replayed record. Not thread-safe: the
+// service's mutex guards it.
 #ifndef NSW_SERVER_DOMAIN_DOSSIER_STORE_H_
 #define NSW_SERVER_DOMAIN_DOSSIER_STORE_H_
 
@@ -69,7 +74,7 @@ static_assert(std::is_trivially_destructible_v<DossierRecord>, "chunks are freed
 
 class DossierStore {
  public:
-  DossierStore() = default;
+  DossierStore();
   DossierStore(const DossierStore&) = delete;
   DossierStore& operator=(const DossierStore&) = delete;
 
@@ -108,8 +113,13 @@ class DossierStore {
   };
   std::vector<std::unique_ptr<DossierRecord, ChunkDeleter>> chunks_;
   uint32_t size_ = 0;
+  // The slot holding `tax_code`'s index + 1, or the empty slot where it goes.
+  size_t EnterpriseSlot(uint64_t tax_code) const;
+  void GrowEnterprises();
+
   std::vector<uint64_t> tax_codes_;
-  std::unordered_map<uint64_t, uint32_t> enterprise_index_;
+  std::vector<uint32_t> enterprise_slots_;  // power of two, at most half full; 0 = empty
+  uint64_t enterprise_key_ = 0;
   std::unordered_map<uint32_t, std::string> overflow_;  // full timelines of long histories
 };
 

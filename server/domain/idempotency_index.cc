@@ -1,5 +1,5 @@
-// IdempotencyIndex: linear probing over 8-byte slots; growth rehashes from
-// the store's records.
+// IdempotencyIndex: linear probing over 8-byte slots; growth re-places the
+// slots from the hash bits they keep.
 #include "server/domain/idempotency_index.h"
 
 namespace nsw {
@@ -20,10 +20,10 @@ IdempotencyIndex::IdempotencyIndex(const SipKey& secret, const DossierStore* sto
 
 uint64_t IdempotencyIndex::KeyedHash(uint64_t key) const { return SipHash24(secret_, key, std::string_view()); }
 
-void IdempotencyIndex::Place(uint64_t hash, uint32_t dossier) {
+void IdempotencyIndex::Place(uint32_t hash, uint32_t dossier) {
   uint64_t i = hash & mask_;
   while (slots_[i].dossier_plus_one != 0) i = (i + 1) & mask_;
-  slots_[i] = Slot{dossier + 1, static_cast<uint32_t>(hash >> 32)};
+  slots_[i] = Slot{dossier + 1, hash};
 }
 
 void IdempotencyIndex::Grow() {
@@ -32,25 +32,22 @@ void IdempotencyIndex::Grow() {
   slots_.assign(old.size() * 2, Slot{0, 0});
   mask_ = slots_.size() - 1;
   for (const Slot& s : old) {
-    if (s.dossier_plus_one == 0) continue;
-    const DossierRecord& r = store_->at(s.dossier_plus_one - 1);
-    Place(KeyedHash(r.key), s.dossier_plus_one - 1);
+    if (s.dossier_plus_one != 0) Place(s.hash, s.dossier_plus_one - 1);
   }
 }
 
 void IdempotencyIndex::Insert(uint32_t dossier) {
   if ((size_ + 1) * 4 > slots_.size() * 3) Grow();
   const DossierRecord& r = store_->at(dossier);
-  Place(KeyedHash(r.key), dossier);
+  Place(static_cast<uint32_t>(KeyedHash(r.key)), dossier);
   ++size_;
 }
 
 void IdempotencyIndex::Find(uint32_t enterprise, uint64_t key, std::vector<uint32_t>* out) const {
   out->clear();
-  const uint64_t hash = KeyedHash(key);
-  const uint32_t tag = static_cast<uint32_t>(hash >> 32);
+  const uint32_t hash = static_cast<uint32_t>(KeyedHash(key));
   for (uint64_t i = hash & mask_; slots_[i].dossier_plus_one != 0; i = (i + 1) & mask_) {
-    if (slots_[i].tag != tag) continue;
+    if (slots_[i].hash != hash) continue;
     const uint32_t d = slots_[i].dossier_plus_one - 1;
     const DossierRecord& r = store_->at(d);
     if (r.enterprise == enterprise && r.key == key) out->push_back(d);

@@ -2,11 +2,14 @@
 // names, for idempotent submission and GET /v1/dossiers?client_ref=R.
 //
 // An open-addressing table (linear probing, power-of-two size, load <= 3/4)
-// of 8-byte slots: the dossier index and 32 bits of a keyed 64-bit hash (the
-// other bits chose the slot). The keyed hash is SipHash-2-4 under a secret
-// per-run key of the public dossier key (itself a hash of tax code and
-// reference), so clients cannot aim collisions at the table, and the table
-// can be rebuilt from the store alone when it grows. Candidates are filtered
+// of 8-byte slots: the dossier index and the low 32 bits of a keyed 64-bit
+// hash, whose lowest bits also choose the slot. The keyed hash is SipHash-2-4
+// under a secret per-run key of the public dossier key (itself a hash of tax
+// code and reference), so clients cannot aim collisions at the table. Since a
+// slot keeps every bit that places it (tables stay below 2^32 slots), growing
+// re-places slots from the slots alone, without touching the store's records
+// or hashing again: a replay of millions of submissions grows the table in
+// one sequential pass per doubling. Candidates are filtered
 // on the record's enterprise and dossier key; the caller confirms the full
 // reference against the journal
 // (only the journal holds it). The secret key changes only where entries sit,
@@ -49,10 +52,10 @@ class IdempotencyIndex {
  private:
   struct Slot {
     uint32_t dossier_plus_one;  // 0: empty
-    uint32_t tag;               // high half of the keyed hash
+    uint32_t hash;              // low half of the keyed hash
   };
   uint64_t KeyedHash(uint64_t key) const;
-  void Place(uint64_t hash, uint32_t dossier);
+  void Place(uint32_t hash, uint32_t dossier);
   void Grow();
 
   SipKey secret_;
