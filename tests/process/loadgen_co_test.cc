@@ -27,6 +27,7 @@
 #include "loadgen/schedule.h"
 #include "loadgen/url_workload.h"
 #include "proto/histogram.h"
+#include "tests/process/loadgen_in_process.h"
 
 namespace nsw::loadgen {
 namespace {
@@ -286,30 +287,7 @@ TEST(LoadgenEngine, MaxInflightDropsAndCountsWhatCannotBeQueued) {
   EXPECT_TRUE(warned);
 }
 
-std::string Slurp(std::FILE* f) {
-  std::rewind(f);
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
-  return out;
-}
-
-int RunCli(std::vector<std::string> args, std::string* out, std::string* err) {
-  std::vector<char*> argv;
-  args.insert(args.begin(), "nsw-loadgen");
-  for (auto& a : args) argv.push_back(a.data());
-  std::FILE* o = std::tmpfile();
-  std::FILE* e = std::tmpfile();
-  CliEnvironment env;
-  env.out = o;
-  env.err = e;
-  const int rc = RunLoadgenCli(static_cast<int>(argv.size()), argv.data(), env);
-  *out = Slurp(o);
-  *err = Slurp(e);
-  std::fclose(o);
-  std::fclose(e);
-  return rc;
-}
+using in_process::RunCli;
 
 TEST(LoadgenCli, UrlRunResultsThresholdsAndMerge) {
   FreezingServer server(false);

@@ -21,6 +21,7 @@
 #include "loadgen/trace_gen.h"
 #include "proto/catalog.h"
 #include "tests/process/server_process.h"
+#include "tests/process/loadgen_in_process.h"
 
 namespace nsw::loadgen {
 namespace {
@@ -32,27 +33,7 @@ using process_testing::RunProgram;
 using process_testing::ScratchDir;
 using process_testing::ServerProcess;
 
-std::string Slurp(std::FILE* f) {
-  std::rewind(f);
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
-  return out;
-}
-
-int RunCli(std::vector<std::string> args, std::string* out) {
-  std::vector<char*> argv;
-  args.insert(args.begin(), "nsw-loadgen");
-  for (auto& a : args) argv.push_back(a.data());
-  std::FILE* o = std::tmpfile();
-  CliEnvironment env;
-  env.out = o;
-  env.err = o;
-  const int rc = RunLoadgenCli(static_cast<int>(argv.size()), argv.data(), env);
-  *out = Slurp(o);
-  std::fclose(o);
-  return rc;
-}
+using in_process::RunCli;
 
 constexpr uint64_t kSeed = 21;
 
