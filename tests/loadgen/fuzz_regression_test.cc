@@ -12,23 +12,10 @@
 
 #include "loadgen/trace_csv.h"
 #include "proto/catalog.h"
+#include "tests/loadgen/collecting_sink.h"
 
 namespace nsw::loadgen {
 namespace {
-
-class Records : public TraceSink {
- public:
-  Status WriteHeader(TraceHeader h) override {
-    header = std::move(h);
-    return Status::OK();
-  }
-  Status Append(const TraceRecord& r) override {
-    records.push_back(r);
-    return Status::OK();
-  }
-  TraceHeader header;
-  std::vector<TraceRecord> records;
-};
 
 class CsvFile {
  public:
@@ -61,7 +48,7 @@ TEST(CsvImportRegression, AFirstRowBeforeTheEarliestStartIsRefusedNotShifted) {
   for (const char* first : {"1010-01-02T05:46:42.350552+07:00", "1970-01-01T03:00:00Z"}) {
     CsvFile csv(header + first + ",2790705759,MOIT.CO-FORM-D,d0,4624\n" +
                 "2020-01-02T00:07:48+07:00,5616097087,MOIT.CO-FORM-D,d1,3686\n");
-    Records sink;
+    CollectingSink sink;
     Status s = ImportCsv(csv.path(), DefaultCatalog(), CsvImportOptions(), &sink);
     ASSERT_FALSE(s.ok()) << first;
     EXPECT_NE(s.message().find(":2: column 'at'"), std::string::npos) << s.message();
@@ -69,7 +56,7 @@ TEST(CsvImportRegression, AFirstRowBeforeTheEarliestStartIsRefusedNotShifted) {
   }
   // The earliest day that can start a trace in UTC+7 imports with offsets >= 0.
   CsvFile csv(header + "1970-01-02T00:00:00+07:00,2790705759,MOIT.CO-FORM-D,d0,1\n");
-  Records sink;
+  CollectingSink sink;
   Status s = ImportCsv(csv.path(), DefaultCatalog(), CsvImportOptions(), &sink);
   ASSERT_TRUE(s.ok()) << s.ToString();
   ASSERT_EQ(sink.records.size(), 1u);

@@ -18,6 +18,7 @@
 #include "loadgen/trace_gen.h"
 #include "proto/catalog.h"
 #include "proto/units.h"
+#include "tests/loadgen/collecting_sink.h"
 
 namespace nsw::loadgen {
 namespace {
@@ -47,21 +48,6 @@ const Catalog& DefaultCatalog() {
   }();
   return *catalog;
 }
-
-// Collects a generated trace in memory.
-class Collect : public TraceSink {
- public:
-  Status WriteHeader(TraceHeader h) override {
-    header = std::move(h);
-    return Status::OK();
-  }
-  Status Append(const TraceRecord& r) override {
-    records.push_back(r);
-    return Status::OK();
-  }
-  TraceHeader header;
-  std::vector<TraceRecord> records;
-};
 
 Status Generate(const GenOptions& o, const std::string& path) {
   std::unique_ptr<TraceWriter> w;
@@ -96,7 +82,7 @@ TEST(TraceGen, SameSeedSameBytesOtherSeedDiffers) {
 }
 
 TEST(TraceGen, ExactCountSortedAndWithinTables) {
-  Collect sink;
+  CollectingSink sink;
   GenOptions o = Small(3);
   ASSERT_TRUE(GenerateTrace(o, DefaultCatalog(), &sink).ok());
   ASSERT_EQ(sink.records.size(), o.dossiers);
@@ -123,7 +109,7 @@ TEST(TraceGen, RealismSkewOfficeHoursWeekdaysAndTet) {
   o.enterprises = 4000;
   o.days = 731;
   o.seed = 11;
-  Collect sink;
+  CollectingSink sink;
   ASSERT_TRUE(GenerateTrace(o, DefaultCatalog(), &sink).ok());
   const int64_t offset = int64_t{420} * 60 * kMicrosPerSecond;
 
@@ -234,13 +220,13 @@ TEST(TraceGen, DailyFloorLeavesNoGapLongerThanAWeekAcrossTet) {
   o.seed = 5;
   constexpr int64_t kWeekUs = 7 * kMicrosPerDay;
   o.daily_floor = false;
-  Collect model;
+  CollectingSink model;
   ASSERT_TRUE(GenerateTrace(o, DefaultCatalog(), &model).ok());
   ASSERT_EQ(model.records.size(), o.dossiers);
   EXPECT_GT(MaxGapUs(model.records), kWeekUs) << "the model alone should leave Tết empty here";
 
   o.daily_floor = true;
-  Collect floored, again;
+  CollectingSink floored, again;
   ASSERT_TRUE(GenerateTrace(o, DefaultCatalog(), &floored).ok());
   ASSERT_TRUE(GenerateTrace(o, DefaultCatalog(), &again).ok());
   ASSERT_EQ(floored.records.size(), o.dossiers);
@@ -273,7 +259,7 @@ TEST(TraceGen, DailyFloorLeavesNoGapLongerThanAWeekAcrossTet) {
   // Fewer dossiers than days: at most 5 empty days in a row.
   o.dossiers = 60;
   o.days = 120;
-  Collect sparse;
+  CollectingSink sparse;
   ASSERT_TRUE(GenerateTrace(o, DefaultCatalog(), &sparse).ok());
   ASSERT_EQ(sparse.records.size(), 60u);
   EXPECT_LT(MaxGapUs(sparse.records), kWeekUs);
@@ -285,7 +271,7 @@ TEST(TraceGen, DailyFloorLeavesDenseTracesUnchanged) {
   GenOptions o = Small(9);
   o.days = 30;
   o.start_us = 1583024400LL * 1'000'000;  // 2020-03-01T00:00:00+07:00
-  Collect with, without;
+  CollectingSink with, without;
   ASSERT_TRUE(GenerateTrace(o, DefaultCatalog(), &with).ok());
   o.daily_floor = false;
   ASSERT_TRUE(GenerateTrace(o, DefaultCatalog(), &without).ok());
@@ -310,7 +296,7 @@ TEST(TraceGen, TaxCodesAreTenDigitsAndUnique) {
 TEST(TraceFile, RoundTripAndSkip) {
   const std::string path = TempPath("rt.pb");
   ASSERT_TRUE(Generate(Small(5), path).ok());
-  Collect expected;
+  CollectingSink expected;
   ASSERT_TRUE(GenerateTrace(Small(5), DefaultCatalog(), &expected).ok());
   std::unique_ptr<TraceReader> r;
   ASSERT_TRUE(TraceReader::Open(path, &r).ok());
@@ -412,7 +398,7 @@ TEST(TraceFile, WriterRefusesAWrongCount) {
 // ---------------------------------------------------------------- CSV
 
 TEST(TraceCsv, RoundTripKeepsEveryField) {
-  Collect original;
+  CollectingSink original;
   GenOptions o = Small(21);
   o.dossiers = 3000;
   ASSERT_TRUE(GenerateTrace(o, DefaultCatalog(), &original).ok());
@@ -424,7 +410,7 @@ TEST(TraceCsv, RoundTripKeepsEveryField) {
     for (const auto& r : original.records) ASSERT_TRUE(w->Append(r).ok());
     ASSERT_TRUE(w->Close().ok());
   }
-  Collect imported;
+  CollectingSink imported;
   CsvImportOptions io;
   io.start_us = original.header.start_us();
   Status s = ImportCsv(csv, DefaultCatalog(), io, &imported);
@@ -508,7 +494,7 @@ TEST(TraceCsv, SecondsFromStartAndQuotedFields) {
   const std::string code = DefaultCatalog().procedure(0).code();
   WriteFile(csv, std::string(kCsvHeader) + "\r\n0.5,0123456789," + code + ",\"a,\"\"b\",10\r\n" +
                      "2020-01-01T00:00:02+07:00,0123456789," + code + ",c,0\n\n");
-  Collect t;
+  CollectingSink t;
   Status s = ImportCsv(csv, DefaultCatalog(), CsvImportOptions(), &t);
   ASSERT_TRUE(s.ok()) << s.ToString();
   ASSERT_EQ(t.records.size(), 2u);
@@ -544,14 +530,14 @@ TEST(TraceCsv, EachBadRowIsNamedWithItsLine) {
   const std::string csv = TempPath("bad.csv");
   for (const auto& c : cases) {
     WriteFile(csv, std::string(kCsvHeader) + "\n" + ok_row + "\n" + c.row + "\n");
-    Collect t;
+    CollectingSink t;
     Status s = ImportCsv(csv, DefaultCatalog(), CsvImportOptions(), &t);
     ASSERT_FALSE(s.ok()) << c.row;
     EXPECT_NE(s.message().find(csv + ":3: "), std::string::npos) << s.message();
     EXPECT_NE(s.message().find(c.reason), std::string::npos) << s.message();
   }
   WriteFile(csv, "when,who\n");
-  Collect t;
+  CollectingSink t;
   Status s = ImportCsv(csv, DefaultCatalog(), CsvImportOptions(), &t);
   EXPECT_NE(s.message().find(":1: expected the header"), std::string::npos) << s.message();
   std::remove(csv.c_str());
