@@ -26,6 +26,7 @@
 #include "client/nsw_api.h"
 #include "client/signing.h"
 #include "tests/process/server_process.h"
+#include "tests/process/shared_server_suite.h"
 
 namespace nsw::process_testing {
 namespace {
@@ -217,37 +218,12 @@ double Field(const std::string& frame, const std::string& pattern) {
 double TotalArrivals(const std::string& f) { return Field(f, R"("total":\{"arrivals":(\d+))"); }
 double Seq(const std::string& f) { return Field(f, R"("seq":(\d+))"); }
 
-class DashboardTest : public ::testing::Test {
+class DashboardTest : public SharedServerSuite<DashboardTest> {
  protected:
-  static void SetUpTestSuite() {
-    scratch_ = new ScratchDir();
-    server_ = new ServerProcess(scratch_->path() + "/data");
-    ASSERT_TRUE(server_->Start({"--durability", "async", "--clock", "wall", "--speed", "60"}));
-  }
-  static void TearDownTestSuite() {
-    if (server_->running()) {
-      EXPECT_EQ(server_->Stop(), 0) << server_->log();
-    }
-    delete server_;
-    delete scratch_;
-  }
-  static std::unique_ptr<client::SyncNswClient> Client(const char* key_file) {
-    auth::Signer signer;
-    Status s = auth::Signer::FromKeyFile(server_->key_file(key_file), &signer);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    client::Url url;
-    EXPECT_TRUE(client::ParseUrl(server_->url(), &url).ok());
-    return std::make_unique<client::SyncNswClient>(url, std::move(signer));
-  }
+  static void SetUpTestSuite() { StartSharedServer({"--durability", "async", "--clock", "wall", "--speed", "60"}); }
   static uint16_t port() { return server_->port(); }
   static std::string origin() { return "http://" + Host(port()); }
-
-  static ScratchDir* scratch_;
-  static ServerProcess* server_;
 };
-
-ScratchDir* DashboardTest::scratch_ = nullptr;
-ServerProcess* DashboardTest::server_ = nullptr;
 
 TEST_F(DashboardTest, RootServesTheSelfContainedPage) {
   Answer a = Http(port(), "GET / HTTP/1.1\r\nHost: " + Host(port()) + "\r\n\r\n");

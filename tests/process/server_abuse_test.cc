@@ -20,6 +20,7 @@
 #include "client/signing.h"
 #include "tests/process/raw_http.h"
 #include "tests/process/server_process.h"
+#include "tests/process/shared_server_suite.h"
 
 namespace nsw::process_testing {
 namespace {
@@ -33,32 +34,13 @@ constexpr const char* kOther = "0200000002";
 
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 
-class ServerAbuseTest : public ::testing::Test {
+class ServerAbuseTest : public SharedServerSuite<ServerAbuseTest> {
  protected:
   static void SetUpTestSuite() {
-    scratch_ = new ScratchDir();
-    server_ = new ServerProcess(scratch_->path() + "/data");
-    ASSERT_TRUE(server_->Start({"--durability", "none", "--enterprise-actions", "http", "--threads", "2"}));
-    signer_ = new auth::Signer();
-    ASSERT_TRUE(auth::Signer::FromKeyFile(server_->key_file("enterprise-root.key"), signer_).ok());
-  }
-  static void TearDownTestSuite() {
-    if (server_->running()) {
-      EXPECT_EQ(server_->Stop(), 0) << server_->log();
-    }
-    delete signer_;
-    delete server_;
-    delete scratch_;
+    StartSharedServer({"--durability", "none", "--enterprise-actions", "http", "--threads", "2"});
   }
 
   static std::string Host() { return "127.0.0.1:" + std::to_string(server_->port()); }
-  static std::unique_ptr<SyncNswClient> Client(const char* key_file = "enterprise-root.key") {
-    auth::Signer signer;
-    EXPECT_TRUE(auth::Signer::FromKeyFile(server_->key_file(key_file), &signer).ok());
-    client::Url url;
-    EXPECT_TRUE(client::ParseUrl(server_->url(), &url).ok());
-    return std::make_unique<SyncNswClient>(url, std::move(signer));
-  }
   // One request on a fresh connection, with `authorization` verbatim
   // (none when empty).
   static RawResponse Send(const std::string& method, const std::string& target, const std::string& authorization,
@@ -88,15 +70,7 @@ class ServerAbuseTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.Describe();
     return reply.dossier_id();
   }
-
-  static ScratchDir* scratch_;
-  static ServerProcess* server_;
-  static auth::Signer* signer_;
 };
-
-ScratchDir* ServerAbuseTest::scratch_ = nullptr;
-ServerProcess* ServerAbuseTest::server_ = nullptr;
-auth::Signer* ServerAbuseTest::signer_ = nullptr;
 
 TEST_F(ServerAbuseTest, EveryBadSignatureIs401WithItsCode) {
   const uint64_t id = SubmitAs(kAcme, "matrix-1");
@@ -228,35 +202,35 @@ TEST_F(ServerAbuseTest, AnEnterpriseRootKeyCannotSignAdminCalls) {
   EXPECT_FALSE(signer.Sign("admin", Now(), parts, &name, &value).ok());
   ProgramResult cli = RunProgram({NSW_CLIENT_BIN, "--target", server_->url(), "--auth-key-file",
                                   server_->key_file("enterprise-root.key"), "admin", "clock", "pause"},
-                                 scratch_->path());
+                                 scratch());
   EXPECT_NE(cli.exit_code, 0) << cli.output;
   // The clock still runs: the admin key can read it and nobody paused it.
   ProgramResult admin = RunProgram({NSW_CLIENT_BIN, "--target", server_->url(), "--auth-key-file",
                                     server_->key_file("admin.key"), "admin", "clock", "resume"},
-                                   scratch_->path());
+                                   scratch());
   EXPECT_EQ(admin.exit_code, 0) << admin.output;
   EXPECT_NE(admin.output.find("running"), std::string::npos) << admin.output;
 }
 
 TEST_F(ServerAbuseTest, KeyFilesOthersCanReadAreRefusedByClientAndLoadGenerator) {
-  const std::string copy = scratch_->path() + "/shared-root.key";
+  const std::string copy = scratch() + "/shared-root.key";
   std::filesystem::copy_file(server_->key_file("enterprise-root.key"), copy,
                              std::filesystem::copy_options::overwrite_existing);
   ASSERT_EQ(::chmod(copy.c_str(), 0644), 0);
   ProgramResult cli = RunProgram(
       {NSW_CLIENT_BIN, "--target", server_->url(), "--auth-key-file", copy, "find", "--enterprise", kAcme, "--client-ref", "x"},
-      scratch_->path());
+      scratch());
   EXPECT_NE(cli.exit_code, 0) << cli.output;
   EXPECT_NE(cli.output.find("0644"), std::string::npos) << cli.output;
 
-  const std::string trace = scratch_->path() + "/tiny.trace";
+  const std::string trace = scratch() + "/tiny.trace";
   ProgramResult gen = RunProgram({NSW_LOADGEN_BIN, "gen", "--out", trace, "--dossiers", "5", "--enterprises", "2",
                                   "--days", "1"},
-                                 scratch_->path());
+                                 scratch());
   ASSERT_EQ(gen.exit_code, 0) << gen.output;
   ProgramResult replay = RunProgram({NSW_LOADGEN_BIN, "replay", trace, "--target", server_->url(),
                                      "--auth-key-file", copy, "--rate", "100", "--quiet"},
-                                    scratch_->path());
+                                    scratch());
   EXPECT_NE(replay.exit_code, 0) << replay.output;
   EXPECT_NE(replay.output.find("0644"), std::string::npos) << replay.output;
 

@@ -21,6 +21,7 @@
 #include "client/nsw_api.h"
 #include "client/signing.h"
 #include "tests/process/server_process.h"
+#include "tests/process/shared_server_suite.h"
 
 namespace nsw::process_testing {
 namespace {
@@ -57,30 +58,11 @@ RawAnswer RawSend(const std::string& url, const client::HttpRequest& request) {
   return answer;
 }
 
-class ServerApiTest : public ::testing::Test {
+class ServerApiTest : public SharedServerSuite<ServerApiTest> {
  protected:
   static void SetUpTestSuite() {
-    scratch_ = new ScratchDir();
-    server_ = new ServerProcess(scratch_->path() + "/data");
-    ASSERT_TRUE(server_->Start({"--enterprise-actions", "http", "--durability", "fsync", "--threads", "2",
-                                "--access-log", scratch_->path() + "/access.log"}));
-  }
-  static void TearDownTestSuite() {
-    if (server_->running()) {
-      EXPECT_EQ(server_->Stop(), 0) << server_->log();
-    }
-    delete server_;
-    delete scratch_;
-  }
-
-  static std::unique_ptr<SyncNswClient> Client(const char* key_file = "enterprise-root.key",
-                                               client::ApiOptions options = {}) {
-    auth::Signer signer;
-    Status s = auth::Signer::FromKeyFile(server_->key_file(key_file), &signer);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    client::Url url;
-    EXPECT_TRUE(client::ParseUrl(server_->url(), &url).ok());
-    return std::make_unique<SyncNswClient>(url, std::move(signer), options);
+    StartSharedServer({"--enterprise-actions", "http", "--durability", "fsync", "--threads", "2", "--access-log",
+                       scratch() + "/access.log"});
   }
 
   static SubmitRequest Submission(const std::string& ref, const std::string& payload = "payload") {
@@ -90,13 +72,7 @@ class ServerApiTest : public ::testing::Test {
     r.set_payload(payload);
     return r;
   }
-
-  static ScratchDir* scratch_;
-  static ServerProcess* server_;
 };
-
-ScratchDir* ServerApiTest::scratch_ = nullptr;
-ServerProcess* ServerApiTest::server_ = nullptr;
 
 TEST_F(ServerApiTest, FirstStartWritesPrivateKeyFilesAndLogsWhereTheyAre) {
   for (const char* name : {"master.key", "enterprise-root.key", "admin.key"}) {
@@ -349,14 +325,14 @@ TEST_F(ServerApiTest, TheCliTalksToTheServer) {
   };
   ProgramResult submit = RunProgram(
       with({"submit", "--enterprise", kAcme, "--procedure", "MOIT.CO-FORM-D", "--client-ref", "cli-1"}),
-      scratch_->path());
+      scratch());
   EXPECT_EQ(submit.exit_code, 0) << submit.output;
   EXPECT_NE(submit.output.find("dossier"), std::string::npos) << submit.output;
   ProgramResult find =
-      RunProgram(with({"--json", "find", "--enterprise", kAcme, "--client-ref", "cli-1"}), scratch_->path());
+      RunProgram(with({"--json", "find", "--enterprise", kAcme, "--client-ref", "cli-1"}), scratch());
   EXPECT_EQ(find.exit_code, 0) << find.output;
   EXPECT_NE(find.output.find("\"clientRef\": \"cli-1\""), std::string::npos) << find.output;
-  ProgramResult missing = RunProgram(with({"status", "--enterprise", kAcme, "999999"}), scratch_->path());
+  ProgramResult missing = RunProgram(with({"status", "--enterprise", kAcme, "999999"}), scratch());
   EXPECT_EQ(missing.exit_code, 1) << missing.output;
   EXPECT_NE(missing.output.find("404"), std::string::npos) << missing.output;
 }
@@ -371,7 +347,7 @@ TEST_F(ServerApiTest, TheAccessLogHasOneLinePerRequest) {
   for (int i = 0; i < 100 && text.find("access-log-probe") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     RawSend(server_->url(), health);
-    text = ReadFile(scratch_->path() + "/access.log");
+    text = ReadFile(scratch() + "/access.log");
   }
   EXPECT_NE(text.find(" access-log-probe 127.0.0.1:"), std::string::npos) << text;
   EXPECT_NE(text.find(" GET /healthz 200 "), std::string::npos) << text;

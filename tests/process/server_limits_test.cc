@@ -21,6 +21,7 @@
 #include "client/signing.h"
 #include "tests/process/raw_http.h"
 #include "tests/process/server_process.h"
+#include "tests/process/shared_server_suite.h"
 
 namespace nsw::process_testing {
 namespace {
@@ -56,24 +57,12 @@ std::string SubmissionJson(const std::string& ref, size_t size) {
   return body;
 }
 
-class ServerLimitsTest : public ::testing::Test {
+class ServerLimitsTest : public SharedServerSuite<ServerLimitsTest> {
  protected:
   static void SetUpTestSuite() {
-    scratch_ = new ScratchDir();
-    server_ = new ServerProcess(scratch_->path() + "/data");
-    ASSERT_TRUE(server_->Start({"--durability", "none", "--threads", "2", "--max-body", std::to_string(kMaxBody),
-                                "--max-header", "8k", "--max-inflight-bytes", std::to_string(kMaxInflight),
-                                "--read-timeout", "1s", "--idle-timeout", "1s"}));
-    signer_ = new auth::Signer();
-    ASSERT_TRUE(auth::Signer::FromKeyFile(server_->key_file("enterprise-root.key"), signer_).ok());
-  }
-  static void TearDownTestSuite() {
-    if (server_->running()) {
-      EXPECT_EQ(server_->Stop(), 0) << server_->log();
-    }
-    delete signer_;
-    delete server_;
-    delete scratch_;
+    StartSharedServer({"--durability", "none", "--threads", "2", "--max-body", std::to_string(kMaxBody),
+                       "--max-header", "8k", "--max-inflight-bytes", std::to_string(kMaxInflight),
+                       "--read-timeout", "1s", "--idle-timeout", "1s"});
   }
 
   static std::string Host() { return "127.0.0.1:" + std::to_string(server_->port()); }
@@ -91,15 +80,8 @@ class ServerLimitsTest : public ::testing::Test {
                                      static_cast<int64_t>(length));
     return request;
   }
-
-  static ScratchDir* scratch_;
-  static ServerProcess* server_;
-  static auth::Signer* signer_;
 };
 
-ScratchDir* ServerLimitsTest::scratch_ = nullptr;
-ServerProcess* ServerLimitsTest::server_ = nullptr;
-auth::Signer* ServerLimitsTest::signer_ = nullptr;
 
 TEST_F(ServerLimitsTest, AnUnsignedBodyIsRefused401FromTheHeaderWithoutWaitingForTheBody) {
   RawConnection c = Connect();
