@@ -1,10 +1,58 @@
-// Heaps and ring of the simulation (see event_queue.h). Sifts move a hole
-// instead of swapping, so each level costs one copy.
+// Heaps and ring of the simulation (see event_queue.h). Both heaps share one
+// push and one pop; sifts move a hole instead of swapping, so each level
+// costs one copy.
 #include "server/domain/event_queue.h"
 
 #include <utility>
 
 namespace nsw {
+namespace {
+
+// Places `item` at `hole` or above it, moving larger parents down.
+template <typename T, typename Less>
+void SiftUp(std::vector<T>& items, size_t hole, const T& item, const Less& less) {
+  while (hole > 0) {
+    const size_t parent = (hole - 1) / 2;
+    if (!less(item, items[parent])) break;
+    items[hole] = items[parent];
+    hole = parent;
+  }
+  items[hole] = item;
+}
+
+template <typename T, typename Less>
+void HeapPush(std::vector<T>& items, const T& item, const Less& less) {
+  items.push_back(item);
+  SiftUp(items, items.size() - 1, item, less);
+}
+
+// Removes the minimum (REQUIRES: not empty). Bottom-up: the hole sinks to a
+// leaf along the smaller children, then the last item rises from there.
+template <typename T, typename Less, typename LessBranchFree>
+T HeapPop(std::vector<T>& items, const Less& less, const LessBranchFree& less_branch_free) {
+  const T top = items.front();
+  const T last = items.back();
+  items.pop_back();
+  const size_t n = items.size();
+  if (n == 0) return top;
+  T* const a = items.data();
+  size_t hole = 0;
+  size_t child = 1;
+  while (child + 1 < n) {
+    child += less_branch_free(a[child + 1], a[child]) ? 1 : 0;
+    a[hole] = a[child];
+    hole = child;
+    child = 2 * hole + 1;
+  }
+  if (child < n) {  // an only child
+    a[hole] = a[child];
+    hole = child;
+  }
+  SiftUp(items, hole, last, less);
+  return top;
+}
+
+}  // namespace
 
 bool EventOrder::TieLess(uint32_t a, uint32_t b) const {
   if (a == b || a == kNoDossier || b == kNoDossier) return a < b;
@@ -14,70 +62,24 @@ bool EventOrder::TieLess(uint32_t a, uint32_t b) const {
 }
 
 void EventHeap::Push(const Event& e) {
-  size_t hole = items_.size();
-  items_.push_back(e);
-  while (hole > 0) {
-    const size_t parent = (hole - 1) / 4;
-    if (!Less(e, items_[parent])) break;
-    items_[hole] = items_[parent];
-    hole = parent;
-  }
-  items_[hole] = e;
+  HeapPush(items_, e, [this](const Event& a, const Event& b) { return Less(a, b); });
 }
 
 Event EventHeap::Pop() {
-  const Event top = items_.front();
-  const Event last = items_.back();
-  items_.pop_back();
-  const size_t n = items_.size();
-  if (n == 0) return top;
-  size_t hole = 0;
-  for (;;) {
-    const size_t first = 4 * hole + 1;
-    if (first >= n) break;
-    size_t best = first;
-    const size_t end = first + 4 < n ? first + 4 : n;
-    for (size_t c = first + 1; c < end; ++c) {
-      if (Less(items_[c], items_[best])) best = c;
-    }
-    if (!Less(items_[best], last)) break;
-    items_[hole] = items_[best];
-    hole = best;
-  }
-  items_[hole] = last;
-  return top;
+  return HeapPop(
+      items_, [this](const Event& a, const Event& b) { return Less(a, b); },
+      [this](const Event& a, const Event& b) { return LessBranchFree(a, b); });
 }
 
 void EdfHeap::Push(int64_t deadline_w, uint64_t order, uint32_t dossier) {
-  const Item item{deadline_w, order, dossier};
-  size_t hole = items_.size();
-  items_.push_back(item);
-  while (hole > 0) {
-    const size_t parent = (hole - 1) / 2;
-    if (!Less(item, items_[parent])) break;
-    items_[hole] = items_[parent];
-    hole = parent;
-  }
-  items_[hole] = item;
+  HeapPush(items_, Item{deadline_w, order, dossier}, [this](const Item& a, const Item& b) { return Less(a, b); });
 }
 
 uint32_t EdfHeap::Pop() {
-  const uint32_t top = items_.front().dossier;
-  const Item last = items_.back();
-  items_.pop_back();
-  const size_t n = items_.size();
-  if (n == 0) return top;
-  size_t hole = 0;
-  for (;;) {
-    size_t child = 2 * hole + 1;
-    if (child >= n) break;
-    if (child + 1 < n && Less(items_[child + 1], items_[child])) ++child;
-    if (!Less(items_[child], last)) break;
-    items_[hole] = items_[child];
-    hole = child;
-  }
-  items_[hole] = last;
-  return top;
+  return HeapPop(
+             items_, [this](const Item& a, const Item& b) { return Less(a, b); },
+             [this](const Item& a, const Item& b) { return LessBranchFree(a, b); })
+      .dossier;
 }
 
 }  // namespace nsw
