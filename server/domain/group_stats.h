@@ -19,24 +19,21 @@
 
 namespace nsw {
 
-// A piecewise-constant quantity with its running integral over time.
+// A piecewise-constant quantity with its running integral over time. The
+// integral up to t is value * t - weighted, where `weighted` sums delta x
+// instant over the changes (summation by parts), so a change is one 128-bit
+// add and the area is exact whenever asked for. Instants are far below
+// 2^62 and values below 2^32, so nothing comes near 2^127.
 struct TimeLevel {
   int64_t value = 0;
-  int64_t last_t = 0;
-  __int128 area = 0;  // value x microseconds
+  __int128 weighted = 0;  // sum of delta x t over the changes
 
   void Change(int64_t t, int64_t delta) {
-    area = AreaAt(t);
-    last_t = t;
     value += delta;
+    weighted += static_cast<__int128>(delta) * t;
   }
-  __int128 AreaAt(int64_t t) const {
-    if (value == 0) return area;  // also keeps never-changed levels away from overflow
-    // A 64x64->128 multiply: the elapsed time fits in 64 bits (instants are
-    // kept far below 2^62), and widening only the operands lets the compiler
-    // use one multiply instead of a full 128-bit product.
-    return area + static_cast<__int128>(value) * static_cast<__int128>(t - last_t);
-  }
+  // REQUIRES: t is not before the last change.
+  __int128 AreaAt(int64_t t) const { return static_cast<__int128>(value) * t - weighted; }
 };
 
 // Durations: count, exact sum and max, histogram for percentiles.
