@@ -1,6 +1,6 @@
 // Heaps and ring of the simulation (see event_queue.h). Both heaps share one
-// push and one pop; sifts move a hole instead of swapping, so each level
-// costs one copy.
+// push and one root removal; sifts move a hole instead of swapping, so each
+// level costs one copy.
 #include "server/domain/event_queue.h"
 
 #include <utility>
@@ -26,16 +26,10 @@ void HeapPush(std::vector<T>& items, const T& item, const Less& less) {
   SiftUp(items, items.size() - 1, item, less);
 }
 
-// Removes the minimum (REQUIRES: not empty). Bottom-up: the hole sinks to a
-// leaf along the smaller children, then the last item rises from there.
-template <typename T, typename Less, typename LessBranchFree>
-T HeapPop(std::vector<T>& items, const Less& less, const LessBranchFree& less_branch_free) {
-  const T top = items.front();
-  const T last = items.back();
-  items.pop_back();
-  const size_t n = items.size();
-  if (n == 0) return top;
-  T* const a = items.data();
+// Moves a hole at the root down along the smaller children to a leaf of the
+// first n items, and returns that leaf.
+template <typename T, typename LessBranchFree>
+size_t SinkRootHole(T* a, size_t n, const LessBranchFree& less_branch_free) {
   size_t hole = 0;
   size_t child = 1;
   while (child + 1 < n) {
@@ -48,8 +42,24 @@ T HeapPop(std::vector<T>& items, const Less& less, const LessBranchFree& less_br
     a[hole] = a[child];
     hole = child;
   }
-  SiftUp(items, hole, last, less);
-  return top;
+  return hole;
+}
+
+// Fills a vacant root (REQUIRES: not empty). Bottom-up: the hole sinks to a
+// leaf, then the last item rises from there.
+template <typename T, typename Less, typename LessBranchFree>
+void HeapRemoveRoot(std::vector<T>& items, const Less& less, const LessBranchFree& less_branch_free) {
+  const T last = items.back();
+  items.pop_back();
+  const size_t n = items.size();
+  if (n == 0) return;
+  SiftUp(items, SinkRootHole(items.data(), n, less_branch_free), last, less);
+}
+
+// Puts `item` in place of a vacant root.
+template <typename T, typename Less, typename LessBranchFree>
+void HeapReplaceRoot(std::vector<T>& items, const T& item, const Less& less, const LessBranchFree& less_branch_free) {
+  SiftUp(items, SinkRootHole(items.data(), items.size(), less_branch_free), item, less);
 }
 
 }  // namespace
@@ -61,12 +71,20 @@ bool EventOrder::TieLess(uint32_t a, uint32_t b) const {
   return a < b;  // a 64-bit key collision: practically unreachable
 }
 
-void EventHeap::Push(const Event& e) {
-  HeapPush(items_, e, [this](const Event& a, const Event& b) { return Less(a, b); });
+void EventHeap::Push(int64_t time, uint64_t order, uint32_t dossier, EventKind kind) {
+  const Event e{time, order, dossier, kind};
+  const auto less = [this](const Event& a, const Event& b) { return Less(a, b); };
+  if (root_vacant_) {
+    root_vacant_ = false;
+    HeapReplaceRoot(items_, e, less, [this](const Event& a, const Event& b) { return LessBranchFree(a, b); });
+  } else {
+    HeapPush(items_, e, less);
+  }
 }
 
-Event EventHeap::Pop() {
-  return HeapPop(
+void EventHeap::RemoveRoot() {
+  root_vacant_ = false;
+  HeapRemoveRoot(
       items_, [this](const Event& a, const Event& b) { return Less(a, b); },
       [this](const Event& a, const Event& b) { return LessBranchFree(a, b); });
 }
@@ -76,10 +94,11 @@ void EdfHeap::Push(int64_t deadline_w, uint64_t order, uint32_t dossier) {
 }
 
 uint32_t EdfHeap::Pop() {
-  return HeapPop(
-             items_, [this](const Item& a, const Item& b) { return Less(a, b); },
-             [this](const Item& a, const Item& b) { return LessBranchFree(a, b); })
-      .dossier;
+  const uint32_t top = items_.front().dossier;
+  HeapRemoveRoot(
+      items_, [this](const Item& a, const Item& b) { return Less(a, b); },
+      [this](const Item& a, const Item& b) { return LessBranchFree(a, b); });
+  return top;
 }
 
 }  // namespace nsw

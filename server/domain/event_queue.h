@@ -93,24 +93,65 @@ class EventOrder {
 // smaller children to a leaf (one branch-free comparison per level) and
 // lifts the last event from there, which rarely climbs: it came from the
 // bottom, so it is usually among the latest.
+//
+// Most events, once processed, schedule the next one of their dossier or
+// officer, so the removal of the root can wait (TakeTop): a Push while the
+// root is vacant sinks the hole and places the new event in one pass instead
+// of a pop and a push; otherwise Settle fills the root with the last event.
+// The set of events, and so the order they come out in, is the same either
+// way.
 class EventHeap {
  public:
   explicit EventHeap(const DossierStore* store) : order_(store) {}
-  bool empty() const { return items_.empty(); }
-  size_t size() const { return items_.size(); }
+  // Events held, not counting a vacant root.
+  size_t size() const { return items_.size() - (root_vacant_ ? 1 : 0); }
+  bool empty() const { return size() == 0; }
+  // REQUIRES: settled, not empty.
   const Event& top() const { return items_.front(); }
-  void Push(const Event& e);
-  Event Pop();
+  // Takes the fields, not an Event: a caller's Event built field by field in
+  // memory and then copied whole stalls on store forwarding.
+  void Push(int64_t time, uint64_t order, uint32_t dossier, EventKind kind);
+  // REQUIRES: settled, not empty.
+  Event Pop() {
+    const Event e = TakeTop();
+    Settle();
+    return e;
+  }
+  // The minimum; its slot stays vacant until the next Push or Settle.
+  // REQUIRES: settled, not empty.
+  Event TakeTop() {
+    root_vacant_ = true;
+    return items_.front();
+  }
+  // Completes a TakeTop that no Push followed.
+  void Settle() {
+    if (root_vacant_) RemoveRoot();
+  }
+  bool root_vacant() const { return root_vacant_; }
+  // Calls f with the dossier of every event that may come out next.
+  template <typename F>
+  void ForEachNextDossier(const F& f) const {
+    if (!root_vacant_) {
+      if (!items_.empty()) f(items_[0].dossier);
+      return;
+    }
+    if (items_.size() > 1) f(items_[1].dossier);
+    if (items_.size() > 2) f(items_[2].dossier);
+  }
   bool Less(const Event& a, const Event& b) const {
     return order_.Less(a.time, a.order, a.dossier, b.time, b.order, b.dossier);
   }
   bool LessBranchFree(const Event& a, const Event& b) const {
     return order_.LessBranchFree(a.time, a.order, a.dossier, b.time, b.order, b.dossier);
   }
+  const EventOrder& order() const { return order_; }
 
  private:
+  void RemoveRoot();
+
   EventOrder order_;
   std::vector<Event> items_;
+  bool root_vacant_ = false;
 };
 
 // A growable FIFO ring (power-of-two capacity; storage is reused).
@@ -155,37 +196,55 @@ class EventQueue {
   explicit EventQueue(const DossierStore* store) : heap_(store) {}
   bool empty() const { return heap_.empty() && lane_.empty(); }
   size_t size() const { return heap_.size() + lane_.size(); }
-  const Event& top() const { return FromLane() ? lane_.front() : heap_.top(); }
-  Event Pop() { return FromLane() ? lane_.Pop() : heap_.Pop(); }
+  const Event& top() {
+    heap_.Settle();
+    return FromLane() ? lane_.front() : heap_.top();
+  }
+  Event Pop() {
+    heap_.Settle();
+    return FromLane() ? lane_.Pop() : heap_.Pop();
+  }
   // Pops the first event if it is before `t`; false (and nothing popped)
-  // when there is none. One comparison of the two sources per event.
+  // when there is none. One comparison of the two sources per event. An
+  // event from the heap leaves its slot vacant for the next Push.
   bool PopBefore(int64_t t, Event* out) {
+    heap_.Settle();
     if (FromLane()) {
       if (lane_.front().time >= t) return false;
       *out = lane_.Pop();
       return true;
     }
     if (heap_.empty() || heap_.top().time >= t) return false;
-    *out = heap_.Pop();
+    *out = heap_.TakeTop();
     return true;
   }
-  void Push(const Event& e) { heap_.Push(e); }
+  void Push(int64_t time, uint64_t order, uint32_t dossier, EventKind kind) {
+    heap_.Push(time, order, dossier, kind);
+  }
   // An arrival: into the lane when it does not precede the lane's last.
-  void PushArrival(const Event& e) {
-    if (lane_.empty() || !heap_.Less(e, lane_.back())) {
-      lane_.Push(e);
+  void PushArrival(int64_t time, uint64_t order, uint32_t dossier) {
+    if (lane_.empty() || !LaneBackPrecedes(time, order, dossier)) {
+      lane_.Push(Event{time, order, dossier, EventKind::kArrive});
     } else {
-      heap_.Push(e);
+      heap_.Push(time, order, dossier, EventKind::kArrive);
     }
   }
   bool Less(const Event& a, const Event& b) const { return heap_.Less(a, b); }
-  // The dossiers of the lane's and the heap's first events (kNoDossier for
-  // none or a wake-up): one of them is next, and both are cheap to prefetch.
-  uint32_t lane_next() const { return lane_.empty() ? kNoDossier : lane_.front().dossier; }
-  uint32_t heap_next() const { return heap_.empty() ? kNoDossier : heap_.top().dossier; }
+  // Calls f with the dossier (kNoDossier for a wake-up) of every event that
+  // may come out next: cheaper to prefetch them all than to order them.
+  template <typename F>
+  void ForEachNextDossier(const F& f) const {
+    if (!lane_.empty()) f(lane_.front().dossier);
+    heap_.ForEachNextDossier(f);
+  }
 
  private:
+  // REQUIRES: the heap is settled.
   bool FromLane() const { return !lane_.empty() && (heap_.empty() || heap_.Less(lane_.front(), heap_.top())); }
+  bool LaneBackPrecedes(int64_t time, uint64_t order, uint32_t dossier) const {
+    const Event& b = lane_.back();
+    return heap_.order().Less(time, order, dossier, b.time, b.order, b.dossier);
+  }
   EventHeap heap_;
   Ring<Event> lane_;
 };

@@ -24,23 +24,22 @@ void MinistrySim::Push(int64_t time, EventKind kind, uint32_t dossier) {
     const DossierRecord& r = store_->at(dossier);
     order = PackOrder(PriorityOf(kind), r.key);
   }
-  events_.Push(Event{time, order, dossier, kind});
+  events_.Push(time, order, dossier, kind);
 }
 
 void MinistrySim::Schedule(uint32_t dossier) {
   const DossierRecord& r = store_->at(dossier);
-  events_.PushArrival(Event{r.submitted_at, PackOrder(kPriorityArrival, r.key),
-                            dossier, EventKind::kArrive});
+  events_.PushArrival(r.submitted_at, PackOrder(kPriorityArrival, r.key), dossier);
 }
 
 void MinistrySim::Advance(int64_t t) {
   Event e;
   while (events_.PopBefore(t, &e)) {
     // Records are touched in no locality order: start loading the next
-    // event's while this one is processed (both candidates: cheaper than
-    // deciding which comes first).
-    if (const uint32_t d = events_.lane_next(); d != kNoDossier) Prefetch(d);
-    if (const uint32_t d = events_.heap_next(); d != kNoDossier) Prefetch(d);
+    // event's while this one is processed.
+    events_.ForEachNextDossier([this](uint32_t d) {
+      if (d != kNoDossier) Prefetch(d);
+    });
     Process(e);
   }
 }
