@@ -204,6 +204,9 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
     if (busy_) closed_by_user_ = true;
     CloseTransport();
     resolver_.cancel();
+    // The lazy timer may still be pending from the last request; left alone
+    // it would keep the io_context's run() going until it expires.
+    timer_.cancel();
   }
 
   // The owner is gone: no callback may run any more.

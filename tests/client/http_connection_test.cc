@@ -284,6 +284,22 @@ TEST_F(ConnectionTest, RepeatedRequestsReuseBytesAndChangesAreSent) {
   EXPECT_EQ(conn->connects(), 1u);
 }
 
+// The lazy request timer must not outlive Close: an owner that closes the
+// connection and then runs its io_context until it is out of work would
+// otherwise wait out the request timeout.
+TEST_F(ConnectionTest, CloseLeavesNoPendingWorkBehind) {
+  ConnectionOptions long_timeouts = WithRequestTimeout(std::chrono::seconds(25));
+  long_timeouts.connect_timeout = std::chrono::seconds(25);
+  auto conn = Connect(long_timeouts);
+  Saved r = Get(*conn);
+  ASSERT_EQ(r.error, ErrorClass::kOk) << r.error_message;
+  conn->Close();
+  server_.reset();  // the loop now holds only what the connection left
+  auto started = std::chrono::steady_clock::now();
+  io_.run_for(std::chrono::seconds(20));  // returns as soon as there is no work
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+}
+
 TEST_F(ConnectionTest, ReconnectsAfterConnectionClose) {
   next_modes_ = {Mode::kConnectionClose, Mode::kNormal};
   auto conn = Connect();

@@ -46,13 +46,16 @@ RawAnswer RawSend(const std::string& url, const client::HttpRequest& request) {
   options.request_timeout = std::chrono::seconds(20);
   client::HttpConnection connection(io, parsed, options);
   RawAnswer answer;
-  connection.Send(request, [&answer](const client::HttpResult& r) {
+  // Closed once answered: io.run() would otherwise wait out the kept-alive
+  // connection's idle timer (5 s a request).
+  connection.Send(request, [&answer, &connection](const client::HttpResult& r) {
     EXPECT_TRUE(r.ok()) << r.error_message;
     answer.status = r.status;
     answer.body = std::string(r.body);
     answer.content_type = std::string(r.content_type);
     answer.request_id = std::string(r.request_id);
     answer.retry_after = std::string(r.retry_after);
+    connection.Close();
   });
   io.run();
   return answer;
