@@ -19,6 +19,7 @@
 # Environment: NSW_BUILD_DIR (default <project>/build), as for demo.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/scripts/lib/server_ready.sh"
 quick=0
 build="${NSW_BUILD_DIR:-$root/build}"
 out="$build/e2e.json"
@@ -82,12 +83,7 @@ start_server() {  # $1 data dir; sets port and server_pid
     --reorder-window 30d --max-jump 60d --threads 1 >"$log" 2>&1 &
   server_pid=$!
   pids+=($server_pid)
-  for _ in $(seq 1 400); do
-    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
-    [ -n "$port" ] && break
-    sleep 0.05
-  done
-  until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.05; done
+  port=$(nsw_server_ready "$log" "$server_pid")
 }
 
 replay_rps() {  # $1 target, $2 key dir or "", $3 results file
@@ -143,9 +139,7 @@ t0=$(date +%s.%N)
   --reorder-window 30d --max-jump 60d \
   >"$work/p3-restart.log" 2>&1 &
 server_pid=$!; pids+=($server_pid)
-port=""
-until [ -n "$port" ]; do port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/p3-restart.log" | head -1); sleep 0.01; done
-until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.01; done
+port=$(nsw_server_ready "$work/p3-restart.log" "$server_pid")
 t1=$(date +%s.%N)
 p5_secs=$(python3 -c "print($t1 - $t0)")
 kill -TERM "$server_pid"; wait "$server_pid" || true

@@ -18,6 +18,7 @@
 # noisy shared machine hits both alike; the medians are the figures.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/scripts/lib/server_ready.sh"
 rate=1000; duration=20s; slow=1000; durability=none; build="$root/build"; runs=3
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -51,13 +52,7 @@ trap cleanup EXIT
 "$build/server/nsw-server" --listen 127.0.0.1:0 --data-dir "$work/data" --durability "$durability" \
   --max-connections $((slow * 2 + 1000)) --read-timeout 10m --idle-timeout 10m >"$work/server.log" 2>&1 &
 server_pid=$!
-port=""
-for _ in $(seq 100); do
-  port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$work/server.log" | head -1 | sed 's/.*://') || true
-  grep -q ' ready$' "$work/server.log" && [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/server.log"; exit 1; }
+port=$(nsw_server_ready "$work/server.log" "$server_pid")
 "$build/loadgen/nsw-loadgen" gen --out "$work/trace.pb" --dossiers 300000 --enterprises 5000 --days 30 >/dev/null
 
 replay() {  # phase name

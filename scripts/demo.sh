@@ -12,6 +12,7 @@
 # (default <project>/build).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/scripts/lib/server_ready.sh"
 dossiers=1000000
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -53,16 +54,8 @@ echo "== starting nsw-server (trace clock, 1-day reorder window, fsync durabilit
 "$build/server/nsw-server" --listen 127.0.0.1:0 --data-dir "$data/server" --fresh \
   --clock trace --reorder-window 1d --durability fsync --threads 1 >"$log" 2>&1 &
 server_pid=$!
-port=""
-for _ in $(seq 1 200); do
-  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
-  [ -n "$port" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$log"; echo "demo: nsw-server failed to start" >&2; exit 1; }
-  sleep 0.05
-done
-[ -n "$port" ] || { cat "$log"; echo "demo: nsw-server did not report its port" >&2; exit 1; }
+port=$(nsw_server_ready "$log" "$server_pid") || { server_pid=""; echo "demo: nsw-server failed to start" >&2; exit 1; }
 target="http://127.0.0.1:$port"
-until curl -sf "$target/readyz" >/dev/null; do sleep 0.1; done
 echo "   listening on $target"
 
 if [ ! -s "$trace" ]; then
