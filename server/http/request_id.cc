@@ -1,6 +1,8 @@
 // Request ids; see request_id.h.
 #include "server/http/request_id.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <random>
 
@@ -15,11 +17,16 @@ RequestIds::RequestIds() {
 
 std::string RequestIds::Next() {
   uint64_t n = next_.fetch_add(1, std::memory_order_relaxed);
+  // Built in place and copied once: a short id stays in the string's own
+  // buffer (no reserve() past it, which would always allocate).
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+  (void)ec;  // 24 bytes hold any uint64
   std::string id;
-  id.reserve(prefix_.size() + 21);
-  id += prefix_;
-  id += '-';
-  id += std::to_string(n);
+  id.resize(prefix_.size() + 1 + static_cast<size_t>(end - digits));
+  char* at = std::copy(prefix_.begin(), prefix_.end(), id.data());
+  *at++ = '-';
+  std::copy(digits, end, at);
   return id;
 }
 

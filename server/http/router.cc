@@ -5,7 +5,10 @@
 
 #include <charconv>
 #include <chrono>
+#include <cstddef>
 #include <utility>
+
+#include <google/protobuf/arena.h>
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
@@ -134,14 +137,26 @@ std::string_view DefaultCode(Outcome outcome) {
   }
 }
 
-// The slice of an Exchange that an asynchronous answer needs.
-Exchange ReplyContext(const Exchange& exchange) {
-  Exchange slim;
-  slim.route = exchange.route;
-  slim.request_id = exchange.request_id;
-  slim.reply = exchange.reply;
-  return slim;
-}
+// The slice of an Exchange that an asynchronous answer needs: what travels
+// to the journal's writer thread and back, instead of the whole Exchange.
+struct ReplyContext {
+  explicit ReplyContext(const Exchange& exchange)
+      : route(exchange.route), reply(exchange.reply), request_id(exchange.request_id) {}
+  Exchange ToExchange() {
+    Exchange slim;
+    slim.route = route;
+    slim.reply = reply;
+    slim.request_id = std::move(request_id);
+    return slim;
+  }
+  Route route;
+  Encoding reply;
+  std::string request_id;
+};
+
+// The first arena block of a decoded submission, on the stack: a typical
+// body (a few KB of payload) decodes without a heap allocation.
+constexpr size_t kSubmitArenaBytes = 8192;
 
 }  // namespace
 
@@ -424,19 +439,28 @@ void Router::Dispatch(const Exchange& exchange, const Request& request, const Po
 
   switch (exchange.route) {
     case Route::kSubmit: {
-      SubmitRequest submit;
+      // NswService::Submit reads the request only during the call.
+      alignas(std::max_align_t) char first_block[kSubmitArenaBytes];
+      google::protobuf::ArenaOptions arena_options;
+      arena_options.initial_block = first_block;
+      arena_options.initial_block_size = sizeof first_block;
+      google::protobuf::Arena arena(arena_options);
+      SubmitRequest* submit = google::protobuf::Arena::CreateMessage<SubmitRequest>(&arena);
       if (!request.body().empty()) {
-        Status s = DecodeMessage(request.body(), exchange.body, &submit);
+        Status s = DecodeMessage(request.body(), exchange.body, submit);
         if (!s.ok()) {
           Complete(post, std::move(done),
                    ErrorResponse(exchange, bhttp::status::bad_request, "malformed_body", s.message()));
           return;
         }
       }
-      service_->Submit(principal, submit,
-                       [this, slim = ReplyContext(exchange), post, done = std::move(done)](
-                           const Result& result, const SubmitReply& reply) {
-                         post([this, slim, result, reply, done]() { done(ResultResponse(slim, result, reply)); });
+      // Called once, on the writer thread (or this one): moves, not copies.
+      service_->Submit(principal, *submit,
+                       [this, context = ReplyContext(exchange), post, done = std::move(done)](
+                           const Result& result, const SubmitReply& reply) mutable {
+                         post([this, context = std::move(context), result, reply, done = std::move(done)]() mutable {
+                           done(ResultResponse(context.ToExchange(), result, reply));
+                         });
                        });
       return;
     }
@@ -453,9 +477,11 @@ void Router::Dispatch(const Exchange& exchange, const Request& request, const Po
     case Route::kSupplement:
     case Route::kWithdraw:
       service_->Act(principal, exchange.dossier_id, ActionOf(exchange.route),
-                    [this, slim = ReplyContext(exchange), post, done = std::move(done)](const Result& result,
-                                                                                      const Dossier& dossier) {
-                      post([this, slim, result, dossier, done]() { done(ResultResponse(slim, result, dossier)); });
+                    [this, context = ReplyContext(exchange), post, done = std::move(done)](
+                        const Result& result, const Dossier& dossier) mutable {
+                      post([this, context = std::move(context), result, dossier, done = std::move(done)]() mutable {
+                        done(ResultResponse(context.ToExchange(), result, dossier));
+                      });
                     });
       return;
     case Route::kCatalog: {
@@ -483,9 +509,11 @@ void Router::Dispatch(const Exchange& exchange, const Request& request, const Po
           return;
         }
       }
-      service_->Clock(clock, [this, slim = ReplyContext(exchange), post, done = std::move(done)](
-                                 const Result& result, const ClockReply& reply) {
-        post([this, slim, result, reply, done]() { done(ResultResponse(slim, result, reply)); });
+      service_->Clock(clock, [this, context = ReplyContext(exchange), post, done = std::move(done)](
+                                 const Result& result, const ClockReply& reply) mutable {
+        post([this, context = std::move(context), result, reply, done = std::move(done)]() mutable {
+          done(ResultResponse(context.ToExchange(), result, reply));
+        });
       });
       return;
     }

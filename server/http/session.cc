@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -22,12 +23,21 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
 #include "server/http/live_socket.h"
 #include "server/http/router.h"
+
+// g++ 12 reports a false -Wmismatched-new-delete once it inlines the
+// HTTPS session's coroutine frame into SpawnSession: Asio's
+// awaitable_frame_base::operator new hands out its recycled (malloc'ed)
+// blocks and its operator delete frees them with std::free, a matched pair
+// that the warning does not recognise.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 namespace nsw::http {
 namespace {
@@ -45,7 +55,12 @@ constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
 // Errors stay error_code values: every async call completes as a tuple.
 inline auto Tuple() { return net::as_tuple(UseAwaitable{}); }
 
+using RequestParser = bhttp::request_parser<bhttp::string_body>;
+
 constexpr size_t kFirstReadBytes = 4096;
+// A connection keeps its body and response buffers between requests up to
+// this size (a rare large body does not stay allocated).
+constexpr size_t kKeptStorageBytes = 64 * 1024;
 // How long a closing connection keeps reading what the peer still sends
 // (a refused body), so that our answer is not destroyed by a TCP reset.
 constexpr std::chrono::seconds kLingerTime{2};
@@ -89,18 +104,104 @@ bool ExpectsContinue(const Request& request) {
 }
 
 // Runs Router::Dispatch and resumes with its response on this io thread.
-Awaitable<Response> DispatchAsync(Router& router, const Exchange& exchange, const Request& request) {
-  Executor executor = co_await net::this_coro::executor;
+// Completions reach the thread through its CompletionQueue.
+Awaitable<Response> DispatchAsync(Router& router, Worker* worker, const Exchange& exchange, const Request& request) {
   UseAwaitable token;
   co_return co_await net::async_initiate<UseAwaitable, void(Response)>(
-      [&router, &exchange, &request, executor](auto handler) {
+      [&router, worker, &exchange, &request](auto handler) {
         // Router callbacks are std::functions (copyable); the handler is not.
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         router.Dispatch(
-            exchange, request, [executor](std::function<void()> fn) { net::post(executor, std::move(fn)); },
+            exchange, request, [worker](std::function<void()> fn) { worker->completions.Add(std::move(fn)); },
             [shared](Response response) { (*shared)(std::move(response)); });
       },
       token);
+}
+
+// Feeds what the buffer holds to the parser and reads from the stream only
+// when the parser needs more, until `done(parser)`: a request that arrived
+// whole is parsed without suspending or arming the read timer. `timeout`
+// bounds all the reads of one call together (from the first), as it bounds
+// one async_read_header: a peer trickling a byte at a time is still cut off.
+// The errors are those of Beast's async_read_header / async_read
+// (end_of_stream when the peer closes before a byte of the message,
+// partial_message after).
+template <typename Stream, typename Done>
+Awaitable<beast::error_code> ReadParsed(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
+                                        std::chrono::microseconds timeout, Done done) {
+  auto& tcp = beast::get_lowest_layer(stream);
+  beast::error_code ec;
+  bool deadline_set = false;
+  for (;;) {
+    if (done(parser)) co_return beast::error_code();
+    if (buffer.size() > 0) {
+      const size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (!ec && used > 0) continue;
+      if (ec && ec != bhttp::error::need_more) co_return ec;
+      ec = {};
+    }
+    const size_t size = beast::read_size(buffer, 65536);
+    if (size == 0) co_return beast::error_code(bhttp::error::buffer_overflow);
+    if (!deadline_set) {
+      tcp.expires_after(timeout);
+      deadline_set = true;
+    }
+    auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(size), Tuple());
+    buffer.commit(n);
+    if (read_ec == net::error::eof) {
+      if (!parser.got_some()) co_return beast::error_code(bhttp::error::end_of_stream);
+      parser.put_eof(ec);
+      if (ec) co_return ec;
+      continue;
+    }
+    if (read_ec) co_return read_ec;
+  }
+}
+
+// The response as Beast's serializer writes a message with a known length:
+// status line (the reason as set, else the standard one), the fields in
+// order, a blank line, the body.
+void SerializeResponse(const Response& response, std::string* out) {
+  const unsigned version = response.version();
+  const unsigned code = response.result_int();
+  std::string_view reason = response.reason();
+  if (reason.empty()) reason = bhttp::obsolete_reason(static_cast<bhttp::status>(code));
+  out->clear();
+  const char status_line[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10), '.',
+                              static_cast<char>('0' + version % 10), ' ', static_cast<char>('0' + code / 100 % 10),
+                              static_cast<char>('0' + code / 10 % 10), static_cast<char>('0' + code % 10), ' '};
+  out->append(status_line, sizeof status_line);
+  out->append(reason);
+  out->append("\r\n");
+  for (const auto& field : response) {
+    out->append(std::string_view(field.name_string()));
+    out->append(": ");
+    out->append(std::string_view(field.value()));
+    out->append("\r\n");
+  }
+  out->append("\r\n");
+  out->append(response.body());
+}
+
+// Writes `data`: on plain TCP first straight from this call (the socket is
+// non-blocking), so a response the kernel takes whole costs no suspension
+// and no timer; the rest, or everything over TLS, asynchronously with the
+// read timeout.
+template <typename Stream>
+Awaitable<std::tuple<beast::error_code, size_t>> WriteAll(Stream& stream, std::string_view data,
+                                                          std::chrono::microseconds timeout) {
+  auto& tcp = beast::get_lowest_layer(stream);
+  size_t written = 0;
+  if constexpr (!kIsTls<Stream>) {
+    beast::error_code ec;
+    written = tcp.socket().write_some(net::buffer(data.data(), data.size()), ec);
+    if (ec && ec != net::error::would_block && ec != net::error::try_again) co_return std::tuple(ec, written);
+    if (written == data.size()) co_return std::tuple(beast::error_code(), written);
+  }
+  tcp.expires_after(timeout);
+  auto [ec, n] = co_await net::async_write(stream, net::buffer(data.data() + written, data.size() - written), Tuple());
+  co_return std::tuple(ec, written + n);
 }
 
 template <typename Stream>
@@ -200,6 +301,14 @@ Awaitable<void> Serve(Socket socket, SessionEnv* env, Worker* worker, std::strin
   Registered registered(worker, &slot);
   beast::flat_buffer buffer;
   const auto read_timeout = Micros(options.read_timeout_us);
+  // Reused across the connection's requests: the body's and the serialized
+  // response's storage.
+  std::string body_storage;
+  std::string out;
+  if constexpr (!kIsTls<Stream>) {
+    beast::error_code ignored;
+    tcp.socket().non_blocking(true, ignored);  // for WriteAll's direct attempt
+  }
 
   if constexpr (kIsTls<Stream>) {
     tcp.expires_after(read_timeout);
@@ -226,14 +335,20 @@ Awaitable<void> Serve(Socket socket, SessionEnv* env, Worker* worker, std::strin
       buffer.commit(n);
     }
     first = false;
-    const auto started_wall = std::chrono::system_clock::now();
-    const auto started = std::chrono::steady_clock::now();
+    const bool observed = !env->observers->empty();
+    std::chrono::system_clock::time_point started_wall;
+    std::chrono::steady_clock::time_point started;
+    if (observed) {
+      started_wall = std::chrono::system_clock::now();
+      started = std::chrono::steady_clock::now();
+    }
 
-    bhttp::request_parser<bhttp::string_body> parser;
+    body_storage.clear();
+    RequestParser parser(std::piecewise_construct, std::make_tuple(std::move(body_storage)));
     parser.header_limit(options.max_header);
     parser.body_limit(options.max_body);
-    tcp.expires_after(read_timeout);
-    auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, Tuple());
+    const beast::error_code header_ec = co_await ReadParsed(
+        stream, buffer, parser, read_timeout, [](const RequestParser& p) { return p.is_header_done(); });
 
     Request& request = parser.get();
     Response response;
@@ -291,8 +406,9 @@ Awaitable<void> Serve(Socket socket, SessionEnv* env, Worker* worker, std::strin
           auto [continue_ec, continue_bytes] = co_await bhttp::async_write(stream, proceed, Tuple());
           if (continue_ec) break;
         }
-        tcp.expires_after(read_timeout);
-        auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, Tuple());
+        parser.eager(true);
+        const beast::error_code body_ec = co_await ReadParsed(
+            stream, buffer, parser, read_timeout, [](const RequestParser& p) { return p.is_done(); });
         if (body_ec) {
           if (!ClassifyReadError(body_ec, options, &error_status, &error_code, &error_message)) break;
           response = router.Refuse(&request, error_status, error_code, error_message);
@@ -301,7 +417,7 @@ Awaitable<void> Serve(Socket socket, SessionEnv* env, Worker* worker, std::strin
           answered = true;
         }
       }
-      if (!answered) response = co_await DispatchAsync(router, exchange, request);
+      if (!answered) response = co_await DispatchAsync(router, worker, exchange, request);
     }
     if (go_live) {
       // A subscriber only listens: Drain may end it like an idle connection.
@@ -313,11 +429,19 @@ Awaitable<void> Serve(Socket socket, SessionEnv* env, Worker* worker, std::strin
     response.version(header_ec || request.version() == 0 ? 11 : request.version());
     keep_alive = keep_alive && !worker->draining;
     response.keep_alive(keep_alive);
-    tcp.expires_after(read_timeout);
-    auto [write_ec, written] = co_await bhttp::async_write(stream, response, Tuple());
+    beast::error_code write_ec;
+    size_t written = 0;
+    if (response.chunked()) {  // not from the router (prepare_payload sets a length): Beast's serializer
+      tcp.expires_after(read_timeout);
+      std::tie(write_ec, written) = co_await bhttp::async_write(stream, response, Tuple());
+    } else {
+      SerializeResponse(response, &out);
+      std::tie(write_ec, written) = co_await WriteAll(stream, out, read_timeout);
+      if (out.capacity() > kKeptStorageBytes) std::string().swap(out);
+    }
     reservation.Release();
 
-    if (!env->observers->empty()) {
+    if (observed) {
       CompletedRequest done;
       done.started_unix_micros = UnixMicros(started_wall);
       done.duration_micros =
@@ -335,11 +459,34 @@ Awaitable<void> Serve(Socket socket, SessionEnv* env, Worker* worker, std::strin
       for (RequestObserver* observer : *env->observers) observer->OnRequest(done);
     }
     if (write_ec || !keep_alive) break;
+    body_storage = std::move(request.body());
+    if (body_storage.capacity() > kKeptStorageBytes) std::string().swap(body_storage);
   }
   co_await Close(stream, linger, options);
 }
 
 }  // namespace
+
+void CompletionQueue::Add(std::function<void()> fn) {
+  bool post = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queued_.push_back(std::move(fn));
+    post = !scheduled_;
+    scheduled_ = true;
+  }
+  if (post) net::post(*io_, [this] { Run(); });
+}
+
+void CompletionQueue::Run() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_.swap(queued_);
+    scheduled_ = false;
+  }
+  for (auto& fn : running_) fn();
+  running_.clear();
+}
 
 void SpawnSession(SessionEnv* env, Worker* worker, Socket socket, bool over_limit) {
   beast::error_code ec;
@@ -361,3 +508,5 @@ void SpawnSession(SessionEnv* env, Worker* worker, Socket socket, bool over_limi
 }
 
 }  // namespace nsw::http
+
+#pragma GCC diagnostic pop

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <list>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -51,8 +52,33 @@ struct SessionEnv {
   std::atomic<uint64_t> inflight_bytes{0};
 };
 
+// Completions handed to one io thread from any thread (the journal's writer
+// runs the service's durable callbacks): queued under a mutex, and run by
+// one posted drain per batch rather than one net::post per request, so a
+// group commit of N submissions wakes the io thread once and allocates one
+// operation, not N. Run() and Add() from the io thread itself also work
+// (synchronous routes complete through it too).
+// Thread-safety: Add from any thread; Run only on the io thread.
+class CompletionQueue {
+ public:
+  explicit CompletionQueue(net::io_context* io) : io_(io) {}
+  CompletionQueue(const CompletionQueue&) = delete;
+  CompletionQueue& operator=(const CompletionQueue&) = delete;
+
+  void Add(std::function<void()> fn);
+
+ private:
+  void Run();
+
+  net::io_context* io_;
+  std::mutex mu_;
+  std::vector<std::function<void()>> queued_;  // guarded by mu_
+  bool scheduled_ = false;                     // guarded by mu_: a Run is posted
+  std::vector<std::function<void()>> running_; // io thread only; keeps its capacity
+};
+
 // One io thread's sessions. Only that thread touches a Worker (Drain posts
-// to it), so nothing here is synchronized.
+// to it), so nothing here is synchronized, except `completions`.
 struct Worker {
   // What Drain needs from a session: whether it is waiting for its next
   // request, and how to stop that wait.
@@ -61,12 +87,15 @@ struct Worker {
     std::function<void()> cancel;
   };
 
-  Worker() : io(1) {}
+  Worker() : io(1), completions(&io) {}
   bool draining = false;
   std::list<Slot*> sessions;
-  // Last, so it is destroyed first: suspended session frames that it
-  // destroys still unregister from `sessions`.
+  // After `sessions`, so that suspended session frames it destroys still
+  // unregister from `sessions`.
   net::io_context io;
+  // Last, so it is destroyed first, while `io` still exists: completions
+  // that never ran own the handlers of suspended session frames.
+  CompletionQueue completions;
 };
 
 // Starts the session coroutine for `socket` on worker->io. The caller has

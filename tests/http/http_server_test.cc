@@ -11,6 +11,8 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,6 +21,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
@@ -104,6 +107,19 @@ class RawClient {
     socket_.read_some(net::buffer(&byte, 1), ec);
     return ec == net::error::eof || ec == net::error::connection_reset;
   }
+  // Whatever bytes arrive next, unparsed (empty on a failed read).
+  std::string ReadRaw() {
+    std::string out;
+    if (buffer_.size() > 0) {
+      out = boost::beast::buffers_to_string(buffer_.data());
+      buffer_.consume(buffer_.size());
+      return out;
+    }
+    char chunk[4096];
+    boost::system::error_code ec;
+    size_t n = socket_.read_some(net::buffer(chunk), ec);
+    return std::string(chunk, ec ? 0 : n);
+  }
   boost::system::error_code last_error() const { return last_error_; }
 
  private:
@@ -178,6 +194,52 @@ TEST_F(ServerTest, SignedRequestsWorkOverTheWireInBothEncodings) {
   ASSERT_EQ(got.result(), status::ok) << got.body();
   EXPECT_EQ(got[bhttp::field::content_type], "application/json");
   EXPECT_NE(got.body().find("wire-1"), std::string::npos);
+}
+
+TEST_F(ServerTest, ARequestTrickledInSmallPiecesIsAnsweredAsAWholeOne) {
+  // The session parses what it has and reads only when the parser needs
+  // more: a header split mid-line and a body split anywhere must still make
+  // one request, on a connection that then carries the next one.
+  StartServer();
+  Request request = harness_.Post("/v1/dossiers", Submission("trickled", "MOIT.CO-FORM-D", std::string(3000, 'p')),
+                                  Encoding::kProtobuf);
+  request.prepare_payload();
+  std::ostringstream wire;
+  wire << request;
+  const std::string bytes = wire.str();
+  RawClient client(port());
+  for (size_t at = 0; at < bytes.size(); at += 701) {
+    client.Send(bytes.substr(at, 701));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  auto created = client.Read();
+  ASSERT_EQ(created.result(), status::accepted) << created.body();
+  client.Send(Healthz());
+  EXPECT_EQ(client.Read().result(), status::ok);
+}
+
+TEST_F(ServerTest, ResponsesAreSerializedAsBeastWouldWriteThem) {
+  // The session writes responses itself (status line, fields in order, a
+  // blank line, the body); the raw bytes must be exactly Beast's.
+  StartServer();
+  RawClient client(port());
+  client.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: raw-1\r\n\r\n");
+  std::string raw;
+  const std::string expected_body = "ok\n";
+  while (raw.find("\r\n\r\n") == std::string::npos || raw.size() < raw.find("\r\n\r\n") + 4 + expected_body.size()) {
+    std::string more = client.ReadRaw();
+    ASSERT_FALSE(more.empty()) << "got only: " << raw;
+    raw += more;
+  }
+  Response expected{status::ok, 11};
+  expected.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+  expected.set(kRequestIdHeader, "raw-1");
+  expected.body() = expected_body;
+  expected.prepare_payload();
+  expected.keep_alive(true);
+  std::ostringstream beast_bytes;
+  beast_bytes << expected;
+  EXPECT_EQ(raw, beast_bytes.str());
 }
 
 TEST_F(ServerTest, HttpOneZeroWithoutKeepAliveIsClosedAfterTheResponse) {
