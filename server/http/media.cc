@@ -17,10 +17,15 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// ASCII only, as media types are (RFC 9110 tokens), and inline: std::tolower
+// is a call into the C locale per character, on every request's
+// Content-Type and Accept.
+char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
   }
   return true;
 }
