@@ -36,11 +36,27 @@ void IdempotencyIndex::Grow() {
   }
 }
 
-void IdempotencyIndex::Insert(uint32_t dossier) {
+void IdempotencyIndex::InsertKey(uint32_t dossier, uint64_t key) {
   if ((size_ + 1) * 4 > slots_.size() * 3) Grow();
-  const DossierRecord& r = store_->at(dossier);
-  Place(static_cast<uint32_t>(KeyedHash(r.key)), dossier);
+  Place(static_cast<uint32_t>(KeyedHash(key)), dossier);
   ++size_;
+}
+
+void IdempotencyIndex::InsertKeys(const std::pair<uint32_t, uint64_t>* entries, size_t n) {
+  constexpr size_t kAhead = 32;
+  uint32_t hashes[kAhead];
+  while (n > 0) {
+    const size_t m = n < kAhead ? n : kAhead;
+    while ((size_ + m) * 4 > slots_.size() * 3) Grow();
+    for (size_t i = 0; i < m; ++i) {
+      hashes[i] = static_cast<uint32_t>(KeyedHash(entries[i].second));
+      __builtin_prefetch(&slots_[hashes[i] & mask_], 1);
+    }
+    for (size_t i = 0; i < m; ++i) Place(hashes[i], entries[i].first);
+    size_ += m;
+    entries += m;
+    n -= m;
+  }
 }
 
 void IdempotencyIndex::Find(uint32_t enterprise, uint64_t key, std::vector<uint32_t>* out) const {

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "server/domain/dossier_store.h"
@@ -41,7 +42,16 @@ class IdempotencyIndex {
   IdempotencyIndex& operator=(const IdempotencyIndex&) = delete;
 
   // Indexes a stored dossier under its record's dossier key.
-  void Insert(uint32_t dossier);
+  void Insert(uint32_t dossier) { InsertKey(dossier, store_->at(dossier).key); }
+  // Indexes `dossier` under `key`, the dossier key its record holds or will
+  // hold, without reading the store: recovery indexes submissions on the
+  // journal's reading thread while another thread stores them.
+  void InsertKey(uint32_t dossier, uint64_t key);
+  // InsertKey for each (dossier, key) in order, hashing them all and
+  // prefetching their slots before placing any: recovery indexes millions of
+  // submissions into a table far larger than the cache, and this way their
+  // cache misses overlap instead of coming one after another.
+  void InsertKeys(const std::pair<uint32_t, uint64_t>* entries, size_t n);
   // Dossiers of `enterprise` (interned index) with dossier key `key`:
   // normally zero or one.
   void Find(uint32_t enterprise, uint64_t key, std::vector<uint32_t>* out) const;

@@ -146,6 +146,10 @@ class NswService::Impl {
   int64_t NextWallInstantLocked();
 
   Status ReplayRecord(const JournalRecord& record, JournalPosition position);
+  // Replay's work on the journal's reading thread: indexes a submission for
+  // idempotency (from the record alone), so ReplayRecord does not. Entries
+  // wait in *batch until it is full (IdempotencyIndex::InsertKeys).
+  void PrepareRecord(const JournalRecord& record, std::vector<std::pair<uint32_t, uint64_t>>* batch);
 
   // Whether `enterprise` owns dossier `id` and it is visible; sets *dossier.
   bool OwnedLocked(std::string_view enterprise, uint64_t id, uint32_t* dossier);
@@ -210,15 +214,26 @@ Status NswService::Impl::Start() {
   fp.set_reorder_window_us(wall ? 0 : options_.reorder_window_us);
   fp.set_sim_start_us(wall ? options_.sim_start_us : 0);
   fp.set_enterprise_actions(options_.enterprise_actions == EnterpriseActions::kHttp ? "http" : "simulated");
-  Status s = Journal::Open(env_, options_.journal, fp, log_, &journal_);
+  // Replay applies a submission from its metadata and position alone: its
+  // payload stays in the journal (ReadSubmission fetches it when asked).
+  JournalOptions journal_options = options_.journal;
+  journal_options.replay_payloads = false;
+  Status s = Journal::Open(env_, journal_options, fp, log_, &journal_);
   if (!s.ok()) return s;
 
   sim_start_ = options_.sim_start_us;
   if (options_.clock == ClockMode::kWall) sim_->AdvanceTo(options_.sim_start_us);
   Status replay_status;
-  s = journal_->Replay([this, &replay_status](const JournalRecord& record, JournalPosition position) {
-    if (replay_status.ok()) replay_status = ReplayRecord(record, position);
-  });
+  // During replay only the reading thread touches index_ (PrepareRecord) and
+  // only this one the store and the simulation; ReplayPrepared returns after
+  // the reading thread is done.
+  std::vector<std::pair<uint32_t, uint64_t>> index_batch;
+  s = journal_->ReplayPrepared(
+      [this, &index_batch](const JournalRecord& record, JournalPosition) { PrepareRecord(record, &index_batch); },
+      [this, &replay_status](const JournalRecord& record, JournalPosition position) {
+        if (replay_status.ok()) replay_status = ReplayRecord(record, position);
+      });
+  index_.InsertKeys(index_batch.data(), index_batch.size());
   if (s.ok()) s = replay_status;
   if (!s.ok()) {
     journal_->Close();
@@ -280,8 +295,7 @@ Status NswService::Impl::ReplayRecord(const JournalRecord& record, JournalPositi
       r.enterprise = store_.InternEnterprise(tax);
       r.procedure = static_cast<uint16_t>(procedure);
       if (sub.late()) r.flags |= kFlagLate;
-      const uint32_t d = store_.Add(r);
-      index_.Insert(d);
+      const uint32_t d = store_.Add(r);  // PrepareRecord has indexed it
       sim_->Schedule(d);
       ++dossiers_;
       if (sub.late()) ++late_arrivals_;
@@ -310,6 +324,21 @@ Status NswService::Impl::ReplayRecord(const JournalRecord& record, JournalPositi
   }
   last_assigned_ = std::max(last_assigned_, t);
   return Status::OK();
+}
+
+void NswService::Impl::PrepareRecord(const JournalRecord& record,
+                                     std::vector<std::pair<uint32_t, uint64_t>>* batch) {
+  constexpr size_t kIndexBatch = 64;
+  if (record.body_case() != JournalRecord::kSubmission) return;
+  const SubmissionRecord& sub = record.submission();
+  uint64_t tax = 0;
+  // What ReplayRecord would refuse is left out; the restart fails anyway.
+  if (!ParseTaxCode(sub.enterprise(), &tax) || sub.dossier_id() == 0 || sub.dossier_id() > 0xffffffffULL) return;
+  batch->emplace_back(static_cast<uint32_t>(sub.dossier_id() - 1), DossierKey(tax, sub.client_ref()));
+  if (batch->size() == kIndexBatch) {
+    index_.InsertKeys(batch->data(), batch->size());
+    batch->clear();
+  }
 }
 
 void NswService::Impl::Stop() {

@@ -45,6 +45,15 @@ class RandomAccessFile {
   }
 };
 
+// A whole file's bytes as one read-only view, for scanning it front to back
+// without copying it (recovery reads every journal byte once). The view is
+// the file as it was when opened; it stays valid for the object's life.
+class MappedFile {
+ public:
+  virtual ~MappedFile() = default;
+  virtual std::string_view data() const = 0;
+};
+
 // Held while a server owns a data directory; released on destruction.
 class FileLock {
  public:
@@ -61,6 +70,11 @@ class Env {
   virtual Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) = 0;
   virtual Status NewRandomAccessFile(const std::string& path, std::unique_ptr<RandomAccessFile>* out) = 0;
   virtual Status ReadFileToString(const std::string& path, std::string* out) = 0;
+  // The whole file as one view. The POSIX Env maps it (mmap: no copy
+  // through read(); a media error while reading the view is a SIGBUS, not a
+  // Status). This default, for Envs that wrap files, reads it whole into
+  // memory through NewRandomAccessFile.
+  virtual Status NewMappedFile(const std::string& path, std::unique_ptr<MappedFile>* out);
   // Writes a whole file atomically (temp file, sync, rename, sync dir) with mode.
   virtual Status WriteFileAtomically(const std::string& path, std::string_view data, int mode) = 0;
   virtual bool FileExists(const std::string& path) = 0;

@@ -100,15 +100,17 @@ Status ReadSegmentHeader(Env* env, const std::string& dir, const Fingerprint& fi
   return Status::OK();
 }
 
-// Recovery runs on two threads: a reading thread reads each segment, checks
-// frames and parses records (ReplaySegment), and the thread that called
-// Replay applies them, in order, as batches arrive. Reading, checksumming and
-// parsing cost about as much as applying a record to the domain, so on two
-// cores restart takes about half as long. The reader fills a batch (records
-// on the batch's arena) and hands it over; the applier gives it back once
-// applied, so at most kReplayBatches are alive. Records reach `apply` exactly
-// as a single-threaded replay would deliver them: in order, and every record
-// before the first damaged one.
+using ReplayFn = std::function<void(const JournalRecord&, JournalPosition)>;
+
+// Recovery runs on two threads: a reading thread maps each segment, checks
+// frames, parses records (ReplaySegment) and calls `prepare` on each, and
+// the thread that called Replay applies them, in order, as batches arrive.
+// The reading thread does whatever needs only the record, so that on two
+// cores the applying thread, the critical path, does as little as it can.
+// The reader fills a batch (records on the batch's arena) and hands it
+// over; the applier gives it back once applied, so at most kReplayBatches
+// are alive. Records reach `apply` exactly as a single-threaded replay would
+// deliver them: in order, and every record before the first damaged one.
 class ReplayPipe {
  public:
   ReplayPipe() {
@@ -143,7 +145,7 @@ class ReplayPipe {
 
   // Applier side: applies batches until the reader finishes, and returns its
   // verdict.
-  Status Drain(const std::function<void(const JournalRecord&, JournalPosition)>& apply) {
+  Status Drain(const ReplayFn& apply) {
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       cv_.wait(lock, [&] { return !ready_.empty() || finished_; });
@@ -207,7 +209,9 @@ class FileJournal final : public Journal {
 
   ~FileJournal() override { Close(); }
 
-  Status Replay(const std::function<void(const JournalRecord&, JournalPosition)>& apply) override;
+  Status Replay(const ReplayFn& apply) override { return ReplayPrepared(nullptr, apply); }
+  // `prepare` runs on the reading thread (it may be empty).
+  Status ReplayPrepared(const ReplayFn& prepare, const ReplayFn& apply) override;
 
   uint64_t last_sequence() const override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -242,9 +246,11 @@ class FileJournal final : public Journal {
   void DropReader(uint32_t number);
 
   // Replay helpers; each may cut the final segment (recovery rule).
-  Status ReplaySegments(ReplayPipe* pipe, uint64_t* expected);
-  Status ReplaySegment(SegmentFile* seg, bool final, uint64_t* expected, SegmentReader* reader, ReplayPipe* pipe);
-  Status CutTornTail(SegmentFile* seg, uint64_t offset, uint64_t expected, const std::string& reason);
+  Status ReplaySegments(const ReplayFn& prepare, ReplayPipe* pipe, uint64_t* expected);
+  Status ReplaySegment(SegmentFile* seg, bool final, const ReplayFn& prepare, uint64_t* expected, ReplayPipe* pipe);
+  // `tail`: the segment's bytes from `offset` to its end.
+  Status CutTornTail(SegmentFile* seg, uint64_t offset, std::string_view tail, uint64_t expected,
+                     const std::string& reason);
   Status RemoveTornSegment(const SegmentFile& seg);
   Status StartWriting(uint64_t last_sequence);
 
@@ -310,7 +316,7 @@ void FileJournal::DropReader(uint32_t number) {
   readers_.erase(number);
 }
 
-Status FileJournal::Replay(const std::function<void(const JournalRecord&, JournalPosition)>& apply) {
+Status FileJournal::ReplayPrepared(const ReplayFn& prepare, const ReplayFn& apply) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (replay_started_) return Status::FailedPrecondition("journal Replay called twice");
@@ -319,7 +325,7 @@ Status FileJournal::Replay(const std::function<void(const JournalRecord&, Journa
   int64_t start = env_->MonotonicMicros();
   uint64_t expected = 1;
   ReplayPipe pipe;
-  std::thread reader([this, &pipe, &expected] { pipe.Finish(ReplaySegments(&pipe, &expected)); });
+  std::thread reader([this, &pipe, &expected, &prepare] { pipe.Finish(ReplaySegments(prepare, &pipe, &expected)); });
   // Drain returns once the reader has finished (it applies every batch).
   Status s = pipe.Drain(apply);
   reader.join();
@@ -333,27 +339,27 @@ Status FileJournal::Replay(const std::function<void(const JournalRecord&, Journa
 }
 
 // The reading thread of Replay.
-Status FileJournal::ReplaySegments(ReplayPipe* pipe, uint64_t* expected) {
-  // One read buffer for every segment.
-  SegmentReader reader;
+Status FileJournal::ReplaySegments(const ReplayFn& prepare, ReplayPipe* pipe, uint64_t* expected) {
   for (size_t i = 0; i < segments_.size(); ++i) {
     bool final = i + 1 == segments_.size();
-    Status s = ReplaySegment(&segments_[i], final, expected, &reader, pipe);
+    Status s = ReplaySegment(&segments_[i], final, prepare, expected, pipe);
     if (!s.ok()) return s;
   }
   return Status::OK();
 }
 
-Status FileJournal::ReplaySegment(SegmentFile* seg, bool final, uint64_t* expected, SegmentReader* reader_ptr,
+Status FileJournal::ReplaySegment(SegmentFile* seg, bool final, const ReplayFn& prepare, uint64_t* expected,
                                   ReplayPipe* pipe) {
+  // The whole segment as one view: records are checked and parsed in place,
+  // without a copy through read() (the parsed records own their strings, so
+  // the view can go once the segment is scanned).
+  std::unique_ptr<MappedFile> map;
+  Status s = env_->NewMappedFile(seg->path, &map);
+  if (!s.ok()) return s;
+  const std::string_view bytes = map->data();
   if (!seg->header_ok) {
     // Open refuses a damaged header anywhere but in the final segment.
     JournalRecord proof;
-    std::string bytes;
-    std::unique_ptr<RandomAccessFile> file;
-    Status s = env_->NewRandomAccessFile(seg->path, &file);
-    if (s.ok()) s = file->Read(0, seg->size, &bytes);
-    if (!s.ok()) return s;
     size_t proof_offset = 0;
     size_t intact = 0;
     if (FindSyncProof(bytes, 0, &proof_offset, &proof, &intact)) {
@@ -361,36 +367,28 @@ Status FileJournal::ReplaySegment(SegmentFile* seg, bool final, uint64_t* expect
                                 std::to_string(proof.sequence()) + ") follows at offset " +
                                 std::to_string(proof_offset));
     }
+    map.reset();
     return RemoveTornSegment(*seg);
   }
   if (seg->first_sequence != *expected) {
     return Status::Corruption(Where(seg->path, 0) + "segment starts at sequence " +
                               std::to_string(seg->first_sequence) + ", expected " + std::to_string(*expected));
   }
-  std::shared_ptr<RandomAccessFile> file;
-  Status s = ReaderFor(seg->number, &file);
-  if (!s.ok()) return s;
-  SegmentReader& reader = *reader_ptr;
-  reader.Reset(file.get(), seg->size);
+  // A file that changed size since Open is read as it is now.
+  seg->size = bytes.size();
+  const bool skip_payload = !options_.replay_payloads;
   uint64_t off = seg->data_offset;
-  while (off < reader.size()) {
-    const char* p = nullptr;
-    size_t avail = 0;
-    s = reader.Peek(off, kFrameHeaderSize, &p, &avail);
-    if (!s.ok()) return s;
+  while (off < bytes.size()) {
+    const char* p = bytes.data() + off;
+    const size_t avail = bytes.size() - off;
     uint32_t len = 0;
-    FrameCheck check = CheckFrame(p, avail, &len);
-    if (check == FrameCheck::kShortPayload) {
-      s = reader.Peek(off, kFrameHeaderSize + len, &p, &avail);
-      if (!s.ok()) return s;
-      check = CheckFrame(p, avail, &len);
-    }
+    const FrameCheck check = CheckFrame(p, avail, &len);
     std::string damage;
-    bool crc_ok = check == FrameCheck::kOk;
+    const bool crc_ok = check == FrameCheck::kOk;
     JournalRecord* rec = pipe->Next();
     if (!crc_ok) {
       damage = DescribeFrameCheck(check, len, avail);
-    } else if (len < kSyncedTrailerSize || !rec->ParseFromArray(p + kFrameHeaderSize, static_cast<int>(len))) {
+    } else if (len < kSyncedTrailerSize || !ParseRecord(p + kFrameHeaderSize, len, skip_payload, rec)) {
       damage = "record does not parse";
     } else if (rec->sequence() != *expected) {
       damage = "record has sequence " + std::to_string(rec->sequence()) + ", expected " + std::to_string(*expected);
@@ -399,23 +397,19 @@ Status FileJournal::ReplaySegment(SegmentFile* seg, bool final, uint64_t* expect
       // A frame that passes its CRC reached the disk whole: whatever is
       // wrong with it is not a torn write.
       if (!final || crc_ok) return Status::Corruption(Where(seg->path, off) + damage);
-      return CutTornTail(seg, off, *expected, damage);
+      return CutTornTail(seg, off, bytes.substr(off), *expected, damage);
     }
-    pipe->Commit(rec, MakePosition(seg->number, off));
+    const JournalPosition position = MakePosition(seg->number, off);
+    if (prepare) prepare(*rec, position);
+    pipe->Commit(rec, position);
     ++*expected;
     off += kFrameHeaderSize + len;
   }
-  seg->size = reader.size();
   return Status::OK();
 }
 
-Status FileJournal::CutTornTail(SegmentFile* seg, uint64_t offset, uint64_t expected, const std::string& reason) {
-  std::shared_ptr<RandomAccessFile> file;
-  Status s = ReaderFor(seg->number, &file);
-  if (!s.ok()) return s;
-  std::string tail;
-  s = file->Read(offset, static_cast<size_t>(seg->size - offset), &tail);
-  if (!s.ok()) return s;
+Status FileJournal::CutTornTail(SegmentFile* seg, uint64_t offset, std::string_view tail, uint64_t expected,
+                                const std::string& reason) {
   size_t proof_offset = 0;
   size_t intact = 0;
   JournalRecord proof;
@@ -430,7 +424,7 @@ Status FileJournal::CutTornTail(SegmentFile* seg, uint64_t offset, uint64_t expe
        std::to_string(tail.size()) + " bytes (" + std::to_string(intact) +
        " intact but unsynced records after it dropped); the last recovered record is sequence " +
        std::to_string(expected - 1));
-  s = env_->TruncateFile(seg->path, offset);
+  Status s = env_->TruncateFile(seg->path, offset);
   if (!s.ok()) return s;
   seg->size = offset;
   std::lock_guard<std::mutex> lock(mu_);

@@ -1,5 +1,5 @@
 // Journal::Open: picks the implementation for the durability mode (memory
-// for kNone, files otherwise).
+// for kNone, files otherwise); the single-threaded default of ReplayPrepared.
 #include "server/journal/journal.h"
 
 #include <spdlog/spdlog.h>
@@ -19,6 +19,14 @@ Status Journal::Open(Env* env, const JournalOptions& options, const Fingerprint&
     return Status::OK();
   }
   return OpenFileJournal(env, options, fingerprint, log, out);
+}
+
+Status Journal::ReplayPrepared(const std::function<void(const JournalRecord&, JournalPosition)>& prepare,
+                               const std::function<void(const JournalRecord&, JournalPosition)>& apply) {
+  return Replay([&](const JournalRecord& record, JournalPosition position) {
+    prepare(record, position);
+    apply(record, position);
+  });
 }
 
 }  // namespace nsw

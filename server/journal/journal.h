@@ -45,6 +45,10 @@ struct JournalOptions {
   Durability durability = Durability::kFsync;  // --durability
   uint64_t segment_size = 64ull << 20;     // --segment-size: rotate past this
   bool fresh = false;                      // --fresh: delete old segments first
+  // false: Replay hands submissions over without their payload bytes (the
+  // service keeps only a record's position and reads the payload back when
+  // asked), which saves copying most of every record at restart.
+  bool replay_payloads = true;
 };
 
 // Where a record lives: segment number in the high 24 bits, byte offset of
@@ -68,6 +72,14 @@ class Journal {
   // final segment) is cut off with a warning; damage elsewhere returns
   // Corruption naming file, offset and reason, and nothing is modified.
   virtual Status Replay(const std::function<void(const JournalRecord&, JournalPosition)>& apply) = 0;
+  // Replay, with `prepare` also called for every record `apply` gets, in the
+  // same order and each before `apply` sees it, but on whichever thread reads
+  // the journal: work that needs only the records themselves then overlaps
+  // applying them. `prepare` may run ahead of `apply` by a few thousand
+  // records, never concurrently with itself; both are done when this
+  // returns. The default calls both on the caller's thread.
+  virtual Status ReplayPrepared(const std::function<void(const JournalRecord&, JournalPosition)>& prepare,
+                                const std::function<void(const JournalRecord&, JournalPosition)>& apply);
   // The last sequence number recovered by Replay (0 for an empty journal).
   virtual uint64_t last_sequence() const = 0;
 

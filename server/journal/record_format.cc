@@ -7,10 +7,146 @@
 #include <google/protobuf/text_format.h>
 
 #include <cstdio>
+#include <limits>
 
 #include "server/journal/crc32c.h"
 
 namespace nsw::journal_format {
+namespace {
+
+// The fast path of ParseRecord. Every construct it accepts, protobuf accepts
+// and decodes the same way; it returns false on anything else, and the
+// caller falls back to protobuf, which has the last word.
+class FastRecordParser {
+ public:
+  FastRecordParser(const char* data, size_t n)
+      : p_(reinterpret_cast<const uint8_t*>(data)), end_(p_ + n) {}
+
+  bool Parse(bool skip_payload, JournalRecord* record) {
+    bool have_submission = false;
+    while (p_ < end_) {
+      const uint8_t tag = *p_++;  // every field here has a one-byte tag
+      uint64_t v = 0;
+      switch (tag) {
+        case (1 << 3) | 0:  // sequence
+          if (!Varint(&v)) return false;
+          record->set_sequence(v);
+          break;
+        case (2 << 3) | 0:  // sim_time_us
+          if (!Varint(&v)) return false;
+          record->set_sim_time_us(static_cast<int64_t>(v));
+          break;
+        case (3 << 3) | 2: {  // submission (twice would merge: protobuf's job)
+          const uint8_t* sub_end = nullptr;
+          if (have_submission || !Length(&sub_end)) return false;
+          have_submission = true;
+          if (!Submission(sub_end, skip_payload, record->mutable_submission())) return false;
+          break;
+        }
+        case (15 << 3) | 1:  // synced_sequence, fixed64
+          if (end_ - p_ < 8) return false;
+          v = 0;
+          for (int i = 7; i >= 0; --i) v = v << 8 | p_[i];
+          p_ += 8;
+          record->set_synced_sequence(v);
+          break;
+        default:
+          return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  // At most 9 bytes (63 bits): longer ones, negative int64s among them, go
+  // to protobuf.
+  bool Varint(uint64_t* out) {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 63 && p_ < end_; shift += 7) {
+      const uint8_t b = *p_++;
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (b < 0x80) {
+        *out = v;
+        return true;
+      }
+    }
+    return false;
+  }
+  // A length prefix of at most 3 bytes whose bytes are all present.
+  bool Length(const uint8_t** field_end) {
+    uint64_t len = 0;
+    const uint8_t* start = p_;
+    if (!Varint(&len) || p_ - start > 3 || len > static_cast<uint64_t>(end_ - p_)) return false;
+    *field_end = p_ + len;
+    return true;
+  }
+  // A proto3 string: protobuf checks UTF-8; ASCII needs no more checking.
+  bool Text(const uint8_t* field_end) {
+    for (const uint8_t* q = p_; q < field_end; ++q) {
+      if (*q >= 0x80) return false;
+    }
+    return true;
+  }
+
+  bool Submission(const uint8_t* sub_end, bool skip_payload, SubmissionRecord* sub) {
+    const uint8_t* outer_end = end_;
+    end_ = sub_end;
+    while (p_ < end_) {
+      const uint8_t tag = *p_++;
+      uint64_t v = 0;
+      const uint8_t* field_end = nullptr;
+      switch (tag) {
+        case (1 << 3) | 0:  // dossier_id
+          if (!Varint(&v)) return false;
+          sub->set_dossier_id(v);
+          break;
+        case (6 << 3) | 0:  // late
+          if (!Varint(&v)) return false;
+          sub->set_late(v != 0);
+          break;
+        case (2 << 3) | 2:  // enterprise
+        case (3 << 3) | 2:  // procedure
+        case (4 << 3) | 2:  // client_ref
+          if (!Length(&field_end) || !Text(field_end)) return false;
+          if (tag == ((2 << 3) | 2)) {
+            sub->set_enterprise(reinterpret_cast<const char*>(p_), static_cast<size_t>(field_end - p_));
+          } else if (tag == ((3 << 3) | 2)) {
+            sub->set_procedure(reinterpret_cast<const char*>(p_), static_cast<size_t>(field_end - p_));
+          } else {
+            sub->set_client_ref(reinterpret_cast<const char*>(p_), static_cast<size_t>(field_end - p_));
+          }
+          p_ = field_end;
+          break;
+        case (5 << 3) | 2:  // payload
+          if (!Length(&field_end)) return false;
+          if (!skip_payload) sub->set_payload(reinterpret_cast<const char*>(p_), static_cast<size_t>(field_end - p_));
+          p_ = field_end;
+          break;
+        default:
+          return false;
+      }
+    }
+    end_ = outer_end;
+    return p_ == sub_end;
+  }
+
+  const uint8_t* p_;
+  const uint8_t* end_;
+};
+
+}  // namespace
+
+bool ParseRecord(const char* data, size_t n, bool skip_payload, JournalRecord* record) {
+  record->Clear();
+  FastRecordParser fast(data, n);
+  if (fast.Parse(skip_payload, record)) return true;
+  if (n > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+      !record->ParseFromArray(data, static_cast<int>(n))) {
+    return false;
+  }
+  if (skip_payload && record->has_submission()) record->mutable_submission()->clear_payload();
+  return true;
+}
 
 std::string SegmentFileName(uint32_t number) {
   char buf[32];

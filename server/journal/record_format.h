@@ -76,6 +76,16 @@ enum class FrameCheck {
 // *payload_size is its length and the payload is data[8..8+*payload_size).
 // On kBadCrc and kShortPayload, *payload_size is the length field.
 FrameCheck CheckFrame(const char* data, size_t n, uint32_t* payload_size);
+// Parses a record payload exactly as JournalRecord::ParseFromArray does (the
+// same inputs succeed, with the same fields), except that with
+// `skip_payload` a submission's payload bytes are checked for framing but not
+// copied (the field is left empty): recovery has no use for them, and they
+// are most of every record. The usual shape (one submission, fields in
+// their plain encoding, ASCII strings) is decoded here; anything else
+// (actions, clock records, unknown fields, long varints, non-ASCII text) goes
+// to protobuf.
+bool ParseRecord(const char* data, size_t n, bool skip_payload, JournalRecord* record);
+
 // "checksum mismatch", ...; `payload_size` and `available` feed the message.
 std::string DescribeFrameCheck(FrameCheck check, uint32_t payload_size, size_t available);
 

@@ -3,7 +3,8 @@
 // and, in one mode, the whole start-up path that applies every recovered
 // record to the simulation (NswService::Start). Whatever the bytes, recovery
 // must end in OK (possibly cutting a torn tail) or a Corruption naming the
-// place, and never crash or read out of bounds.
+// place, and never crash or read out of bounds. In chunked mode every chunk
+// is also parsed by ParseRecord and protobuf, which must agree.
 //
 // Byte 0 of the input holds flags, the rest is the journal:
 //   bit 0: chunked (fuzz_util.h): each chunk is a frame payload, sealed here
@@ -69,6 +70,20 @@ void ExpectCleanStatus(const nsw::Status& s) {
   if (!s.ok() && s.IsIoError()) std::abort();
 }
 
+// ParseRecord (the fast path recovery uses) must accept exactly what
+// protobuf accepts, with the same fields less the payload when skipping it.
+void CheckParseRecord(std::string_view payload) {
+  nsw::JournalRecord want, got;
+  const bool ok = want.ParseFromArray(payload.data(), static_cast<int>(payload.size()));
+  for (bool skip : {false, true}) {
+    if (jf::ParseRecord(payload.data(), payload.size(), skip, &got) != ok) std::abort();
+    if (!ok) continue;
+    nsw::JournalRecord expected = want;
+    if (skip && expected.has_submission()) expected.mutable_submission()->clear_payload();
+    if (got.SerializeAsString() != expected.SerializeAsString()) std::abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -89,6 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (flags & 1) {
     for (std::string_view chunk : nsw::fuzz::SplitChunks(rest)) {
       if (chunk.empty()) continue;  // a zero length is a bad frame by definition; raw mode covers it
+      CheckParseRecord(chunk);
       jf::AppendFrame(chunk, &journal);
     }
   } else {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/server/sim_harness.h"
@@ -40,6 +41,37 @@ TEST(IdempotencyIndexTest, FindsEveryDossierThroughGrowth) {
   }
   index.Find(store.InternEnterprise(100), DossierKey(100, "never stored"), &found);
   EXPECT_TRUE(found.empty());
+}
+
+TEST(IdempotencyIndexTest, RecoveryInsertsByKeyInBatchesFindEveryDossier) {
+  // Recovery indexes from the journal's keys (InsertKey, InsertKeys in
+  // batches of any size) while the records are stored elsewhere.
+  DossierStore store;
+  IdempotencyIndex index(SipKey{0x9abc, 0xdef0}, &store);
+  const int n = 20000;
+  std::vector<std::pair<uint32_t, uint64_t>> batch;
+  for (int i = 0; i < n; ++i) {
+    const uint64_t tax = 200 + i % 5;
+    const std::string ref = testing::Numbered("r", i);
+    batch.emplace_back(static_cast<uint32_t>(i), DossierKey(tax, ref));
+    if (i % 3 == 0) {
+      index.InsertKey(batch.back().first, batch.back().second);
+      batch.pop_back();
+    } else if (batch.size() == static_cast<size_t>(1 + i % 97)) {
+      index.InsertKeys(batch.data(), batch.size());
+      batch.clear();
+    }
+  }
+  index.InsertKeys(batch.data(), batch.size());
+  for (int i = 0; i < n; ++i) AddDossier(&store, 200 + i % 5, testing::Numbered("r", i));
+  EXPECT_EQ(index.size(), static_cast<size_t>(n));
+  EXPECT_LE(index.size() * 4, index.capacity() * 3);
+  std::vector<uint32_t> found;
+  for (int i = 0; i < n; ++i) {
+    const uint64_t tax = 200 + i % 5;
+    index.Find(store.InternEnterprise(tax), DossierKey(tax, testing::Numbered("r", i)), &found);
+    ASSERT_EQ(found, std::vector<uint32_t>{static_cast<uint32_t>(i)}) << i;
+  }
 }
 
 TEST(IdempotencyIndexTest, TheSecretChangesPlacementNotAnswers) {

@@ -1,4 +1,4 @@
-// PosixEnv: files, atomic writes with a mode, the directory lock, listing,
+// PosixEnv: files, mapped files (and Env's default for them), atomic writes with a mode, the directory lock, listing,
 // truncation and the clocks, against a temporary directory.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -48,6 +48,82 @@ TEST(PosixEnv, WritableAppendableAndRandomAccess) {
   ASSERT_TRUE(w->Close().ok());
   ASSERT_TRUE(env->GetFileSize(path, &size).ok());
   EXPECT_EQ(size, 0u);
+}
+
+TEST(PosixEnv, MappedFileViewsTheWholeFile) {
+  TempDir dir;
+  auto env = NewPosixEnv();
+  std::string bytes(100000, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 31 % 251);
+  std::unique_ptr<WritableFile> w;
+  ASSERT_TRUE(env->NewWritableFile(dir.Sub("f"), &w).ok());
+  ASSERT_TRUE(w->Append(bytes).ok());
+  ASSERT_TRUE(w->Close().ok());
+  std::unique_ptr<MappedFile> m;
+  ASSERT_TRUE(env->NewMappedFile(dir.Sub("f"), &m).ok());
+  EXPECT_EQ(m->data(), bytes);
+  // Truncating the file behind a view is what recovery's cut does; the view
+  // keeps its size (the cut bytes are no longer read).
+  ASSERT_TRUE(env->TruncateFile(dir.Sub("f"), 10).ok());
+  EXPECT_EQ(m->data().size(), bytes.size());
+  EXPECT_EQ(m->data().substr(0, 10), bytes.substr(0, 10));
+  m.reset();
+
+  ASSERT_TRUE(env->NewWritableFile(dir.Sub("empty"), &w).ok());
+  ASSERT_TRUE(w->Close().ok());
+  ASSERT_TRUE(env->NewMappedFile(dir.Sub("empty"), &m).ok());
+  EXPECT_TRUE(m->data().empty());
+  EXPECT_TRUE(env->NewMappedFile(dir.Sub("missing"), &m).IsNotFound());
+}
+
+// An Env that wraps the POSIX one without overriding NewMappedFile, as the
+// test Envs do: it gets Env's default, which reads the file into memory.
+class WrappingEnv : public Env {
+ public:
+  Status NewWritableFile(const std::string& p, std::unique_ptr<WritableFile>* o) override {
+    return base_->NewWritableFile(p, o);
+  }
+  Status NewAppendableFile(const std::string& p, std::unique_ptr<WritableFile>* o) override {
+    return base_->NewAppendableFile(p, o);
+  }
+  Status NewRandomAccessFile(const std::string& p, std::unique_ptr<RandomAccessFile>* o) override {
+    ++random_access_opens;
+    return base_->NewRandomAccessFile(p, o);
+  }
+  Status ReadFileToString(const std::string& p, std::string* o) override { return base_->ReadFileToString(p, o); }
+  Status WriteFileAtomically(const std::string& p, std::string_view d, int m) override {
+    return base_->WriteFileAtomically(p, d, m);
+  }
+  bool FileExists(const std::string& p) override { return base_->FileExists(p); }
+  Status GetChildren(const std::string& d, std::vector<std::string>* n) override { return base_->GetChildren(d, n); }
+  Status GetFileSize(const std::string& p, uint64_t* s) override { return base_->GetFileSize(p, s); }
+  Status GetFileMode(const std::string& p, int* m) override { return base_->GetFileMode(p, m); }
+  Status TruncateFile(const std::string& p, uint64_t s) override { return base_->TruncateFile(p, s); }
+  Status RemoveFile(const std::string& p) override { return base_->RemoveFile(p); }
+  Status RenameFile(const std::string& f, const std::string& t) override { return base_->RenameFile(f, t); }
+  Status CreateDirIfMissing(const std::string& d) override { return base_->CreateDirIfMissing(d); }
+  Status SyncDir(const std::string& d) override { return base_->SyncDir(d); }
+  Status LockFile(const std::string& p, std::unique_ptr<FileLock>* l) override { return base_->LockFile(p, l); }
+  int64_t NowMicros() override { return base_->NowMicros(); }
+  int64_t MonotonicMicros() override { return base_->MonotonicMicros(); }
+  int random_access_opens = 0;
+
+ private:
+  std::unique_ptr<Env> base_ = NewPosixEnv();
+};
+
+TEST(PosixEnv, DefaultMappedFileReadsThroughRandomAccess) {
+  TempDir dir;
+  WrappingEnv env;
+  std::unique_ptr<WritableFile> w;
+  ASSERT_TRUE(env.NewWritableFile(dir.Sub("f"), &w).ok());
+  ASSERT_TRUE(w->Append("journal bytes").ok());
+  ASSERT_TRUE(w->Close().ok());
+  std::unique_ptr<MappedFile> m;
+  ASSERT_TRUE(env.NewMappedFile(dir.Sub("f"), &m).ok());
+  EXPECT_EQ(m->data(), "journal bytes");
+  EXPECT_EQ(env.random_access_opens, 1);
+  EXPECT_TRUE(env.NewMappedFile(dir.Sub("missing"), &m).IsNotFound());
 }
 
 TEST(PosixEnv, MissingFilesAreNotFound) {

@@ -211,6 +211,33 @@ TEST_F(JournalRecovery, RotationAndMultiSegmentReplay) {
   EXPECT_EQ(r.positions, pos);
 }
 
+TEST_F(JournalRecovery, ReplayWithoutPayloadsDropsOnlyThePayloads) {
+  std::vector<JournalPosition> pos = WriteJournal(60, 200, 2048);
+  JournalOptions options = Options(dir_.path());
+  options.replay_payloads = false;
+  std::unique_ptr<Journal> j;
+  Replayed r;
+  ASSERT_TRUE(OpenAndReplay(env_.get(), options, &j, &r).ok());
+  ASSERT_EQ(r.records.size(), 60u);
+  size_t submissions = 0;
+  for (uint64_t i = 0; i < 60; ++i) {
+    JournalRecord want = MakeRecord(i + 1, 200);
+    if (want.has_submission()) {
+      ++submissions;
+      EXPECT_TRUE(r.records[i].submission().payload().empty()) << "sequence " << i + 1;
+      want.mutable_submission()->clear_payload();
+    }
+    EXPECT_TRUE(SameRecord(r.records[i], want)) << "sequence " << i + 1;
+  }
+  EXPECT_GT(submissions, 0u);
+  EXPECT_EQ(r.positions, pos);
+  // The payload is still in the journal, where Read finds it.
+  JournalRecord read;
+  ASSERT_TRUE(j->Read(pos[0], &read).ok());
+  EXPECT_TRUE(SameRecord(read, MakeRecord(1, 200)));
+  j->Close();
+}
+
 TEST_F(JournalRecovery, DamageInAnEarlierSegmentIsCorruptionEvenAtItsEnd) {
   WriteJournal(40, 200, 2048);
   std::string seg1 = SegmentPath(dir_.path(), 1);

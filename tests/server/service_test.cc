@@ -454,6 +454,16 @@ TEST_F(ServiceTest, RestartReplaysTheJournalToTheSameState) {
   const SubmitOutcome again = SubmitSync(*service, "0200000010", Request("MOT.SHIP", "t0", kBase - 2 * kHour));
   EXPECT_EQ(again.result.outcome, Outcome::kOk);
   EXPECT_EQ(again.reply.dossier_id(), 1u);
+  // Every replayed submission is indexed (recovery indexes them in batches
+  // on the journal's reading thread).
+  const char* procedures[] = {"MOT.SHIP", "MOT.PERMIT", "MOH.FOOD"};
+  for (int i = 0; i < 300; ++i) {
+    const int64_t at = kBase + i * 10 * kMinute - (i % 10 == 0 ? 2 * kHour : 0);
+    const SubmitOutcome repeat = SubmitSync(*service, Numbered("02000000", 10 + i % 23),
+                                            Request(procedures[i % 3], Numbered("t", i), at));
+    ASSERT_EQ(repeat.result.outcome, Outcome::kOk) << i;
+    ASSERT_EQ(repeat.reply.dossier_id(), static_cast<uint64_t>(i + 1)) << i;
+  }
   FeedTrace(*service, 300, 600);
   ASSERT_EQ(ClockSync(*service, Advance(kBase + 60 * kDay)).result.outcome, Outcome::kOk);
   EXPECT_EQ(JournalledStats(*service), expected_end);
