@@ -96,6 +96,14 @@ Status WorkingCalendar::Create(const Calendar& calendar,
   }
   std::sort(c.holidays_.begin(), c.holidays_.end());
   c.holidays_.erase(std::unique(c.holidays_.begin(), c.holidays_.end()), c.holidays_.end());
+  if (!c.holidays_.empty() && c.holidays_.back() - c.holidays_.front() < kMaxTableDays) {
+    c.table_first_ = c.holidays_.front();
+    c.holidays_before_.assign(static_cast<size_t>(c.holidays_.back() - c.table_first_ + 2), 0);
+    for (size_t i = 0, h = 0; i < c.holidays_before_.size(); ++i) {
+      while (h < c.holidays_.size() && c.holidays_[h] < c.table_first_ + static_cast<int64_t>(i)) ++h;
+      c.holidays_before_[i] = static_cast<int32_t>(h);
+    }
+  }
   *out = std::move(c);
   return Status::OK();
 }
@@ -108,15 +116,19 @@ int64_t WorkingCalendar::LocalDay(int64_t t, int64_t* micros_into_day) const {
 }
 
 int64_t WorkingCalendar::HolidaysBefore(int64_t day) const {
+  // Unsigned: a day before the table wraps to a large index.
+  const uint64_t i = static_cast<uint64_t>(day - table_first_);
+  if (i < holidays_before_.size()) return holidays_before_[i];
+  if (!holidays_before_.empty() || holidays_.empty()) {
+    return day < table_first_ ? 0 : static_cast<int64_t>(holidays_.size());
+  }
   return std::lower_bound(holidays_.begin(), holidays_.end(), day) - holidays_.begin();
 }
 
-int64_t WorkingCalendar::HolidaysUpTo(int64_t day) const {
-  return std::upper_bound(holidays_.begin(), holidays_.end(), day) - holidays_.begin();
-}
+int64_t WorkingCalendar::HolidaysUpTo(int64_t day) const { return HolidaysBefore(day + 1); }
 
 bool WorkingCalendar::IsWorkingDay(int64_t day) const {
-  return IsWeekday(day) && !std::binary_search(holidays_.begin(), holidays_.end(), day);
+  return IsWeekday(day) && HolidaysBefore(day + 1) == HolidaysBefore(day);
 }
 
 int64_t WorkingCalendar::WorkingDaysBefore(int64_t day) const {

@@ -77,6 +77,12 @@ class WorkingCalendar {
   int64_t close_us_ = 0;
   int64_t day_working_us_ = 24LL * 3600 * 1000000;
   std::vector<int64_t> holidays_;  // sorted unique local days, weekdays only
+  // holidays_before_[i]: holidays before day table_first_ + i, for the days
+  // from the first holiday to the day after the last. Empty when there are
+  // no holidays or their span exceeds kMaxTableDays.
+  static constexpr int64_t kMaxTableDays = 1 << 17;  // ~360 years, 512 KB
+  int64_t table_first_ = 0;
+  std::vector<int32_t> holidays_before_;
 };
 
 }  // namespace nsw

@@ -151,10 +151,9 @@ TEST(CalendarTest, RefusesMalformedCalendars) {
   EXPECT_TRUE(WorkingCalendar::Create(unspecified, {}, &w).IsInvalidArgument());
 }
 
-TEST(CalendarTest, AgreesWithDayByDayReference) {
-  const std::vector<std::string> holidays = {"2023-01-02", "2023-04-28", "2023-05-01", "2023-09-01",
-                                             "2023-09-04", "2024-01-01", "2024-02-08", "2024-02-09",
-                                             "2024-02-12", "2024-02-13", "2024-02-14", "2024-04-18"};
+// Random spans starting from late 2022 to mid 2024, so before, among and
+// after the holidays.
+void CheckAgainstDayByDayReference(const std::vector<std::string>& holidays) {
   Calendar proto;
   proto.set_kind(Calendar::OFFICE_HOURS);
   proto.set_utc_offset_minutes(420);
@@ -185,6 +184,21 @@ TEST(CalendarTest, AgreesWithDayByDayReference) {
     ASSERT_TRUE(c.IsWorking(next));
     ASSERT_EQ(c.WorkingTimeBetween(a, next), 0);
   }
+}
+
+const std::vector<std::string> kHolidays2023 = {"2023-01-02", "2023-04-28", "2023-05-01", "2023-09-01",
+                                                "2023-09-04", "2024-01-01", "2024-02-08", "2024-02-09",
+                                                "2024-02-12", "2024-02-13", "2024-02-14", "2024-04-18"};
+
+TEST(CalendarTest, AgreesWithDayByDayReference) { CheckAgainstDayByDayReference(kHolidays2023); }
+
+// Holidays centuries apart are not tabulated (binary search instead): the
+// same answers.
+TEST(CalendarTest, AgreesWithDayByDayReferenceWithUntabulatedHolidays) {
+  std::vector<std::string> holidays = kHolidays2023;
+  holidays.push_back("1600-01-03");  // a Monday
+  holidays.push_back("2400-01-03");  // a Monday
+  CheckAgainstDayByDayReference(holidays);
 }
 
 TEST(CalendarTest, InstantsBeforeTheEpoch) {
