@@ -26,6 +26,10 @@ class WritableFile {
   virtual Status Append(std::string_view data) = 0;
   virtual Status Sync() = 0;
   virtual Status Close() = 0;
+  // Cuts the file where Append stopped, dropping the zeros a file opened by
+  // Env::ReuseWritableFile has beyond it; durable after the next Sync. A
+  // no-op for files that only ever grew.
+  virtual Status TrimToWritten() { return Status::OK(); }
 };
 
 // A file read at offsets; safe for concurrent reads.
@@ -69,6 +73,21 @@ class Env {
   // Opens for appending at the current end, creating if needed.
   virtual Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) = 0;
   virtual Status NewRandomAccessFile(const std::string& path, std::unique_ptr<RandomAccessFile>* out) = 0;
+  // Makes `path` `size` zero bytes with every block allocated and durable
+  // (data and size), replacing any file there. Writing over such a file
+  // changes no metadata, so its fdatasync writes data pages and flushes,
+  // and skips the inode write that growing a file costs each time. The
+  // default (Envs that wrap files) is FailedPrecondition: not supported.
+  virtual Status PreallocateFile(const std::string& path, uint64_t size) {
+    return Status::FailedPrecondition("preallocation not supported for " + path);
+  }
+  // Renames `from` (made by PreallocateFile) to `to` and opens it for
+  // writing from offset 0 without truncating it: Append overwrites the zeros.
+  // The caller makes the rename durable (SyncDir). Default: not supported.
+  virtual Status ReuseWritableFile(const std::string& from, const std::string& to,
+                                   std::unique_ptr<WritableFile>* out) {
+    return Status::FailedPrecondition("file reuse not supported for " + from + " -> " + to);
+  }
   virtual Status ReadFileToString(const std::string& path, std::string* out) = 0;
   // The whole file as one view. The POSIX Env maps it (mmap: no copy
   // through read(); a media error while reading the view is a SIGBUS, not a

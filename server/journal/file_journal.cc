@@ -4,6 +4,7 @@
 #include "server/journal/file_journal.h"
 
 #include <google/protobuf/arena.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -23,10 +24,16 @@ namespace {
 
 using namespace journal_format;
 
-// Bytes handed to one write() call; a batch larger than this takes several
-// writes and still one sync.
-constexpr size_t kWriteChunk = 4u << 20;
+// A batch buffer whose capacity grew past this (a burst) is released once
+// empty rather than kept.
+constexpr size_t kKeepBufferCapacity = 4u << 20;
 constexpr int64_t kAsyncSyncIntervalMicros = 1000000;
+// The next segment is prepared ahead as this file of zeros (preallocated up
+// to this size) and renamed into place at rotation: writes into it change no
+// metadata, so each group commit's fdatasync skips the inode write that a
+// growing file needs (ext4: about a third less sync latency on this VM).
+constexpr char kPreparedFileName[] = "journal-next.tmp";
+constexpr uint64_t kMaxPreallocate = 256u << 20;
 // Read() fetches this much with its first pread; most records fit.
 constexpr size_t kReadGuess = 4096;
 // Replay hands records from its reading thread to the applying one in
@@ -49,7 +56,11 @@ struct SegmentFile {
 struct Pending {
   uint64_t sequence = 0;
   JournalPosition position = 0;
-  std::string payload;       // encoded record, synced_sequence trailer still 0
+  // Its frame in the batch buffer (queue_bytes_, then inflight_bytes_): the
+  // 8-byte header, zero until the writer seals it, then the encoded record,
+  // whose synced_sequence trailer the writer fills in first.
+  size_t frame_at = 0;
+  uint32_t payload_size = 0;
   std::string header_frame;  // non-empty: this record opens a new segment
   Journal::DurableCallback durable;
 };
@@ -219,6 +230,10 @@ class FileJournal final : public Journal {
   }
 
   Status Append(const JournalRecord& record, JournalPosition* position, DurableCallback durable) override;
+  void SetGroupCallback(GroupCallback done) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    group_done_ = std::move(done);
+  }
   Status Read(JournalPosition position, JournalRecord* record) override;
 
   bool healthy() const override {
@@ -256,10 +271,14 @@ class FileJournal final : public Journal {
 
   // Writer thread and its helpers (file_, writer_* are touched only there).
   void WriterLoop();
-  Status WriteBatch(const std::vector<Pending>& batch, uint64_t* syncs, uint64_t* sync_micros);
-  Status FlushBuffer();
+  Status WriteBatch(const std::vector<Pending>& batch, std::string* bytes, uint64_t* syncs, uint64_t* sync_micros);
   Status SyncFile(uint64_t* syncs, uint64_t* sync_micros);
   Status OpenSegment(const Pending& first, uint64_t* syncs, uint64_t* sync_micros);
+  // Preparer thread: zero-fills the next segment ahead (kPreparedFileName).
+  void PrepareLoop();
+  // Under mu_: asks for the next segment once the current one is half full.
+  void MaybePrepareLocked();
+  std::string PreparedPath() const { return options_.dir + "/" + kPreparedFileName; }
 
   Env* const env_;
   const JournalOptions options_;
@@ -272,6 +291,14 @@ class FileJournal final : public Journal {
   std::condition_variable work_cv_;
   std::deque<Pending> queue_;      // appended, not yet taken by the writer
   std::vector<Pending> inflight_;  // taken by the writer; it alone mutates this
+  // The frames of queue_ and of inflight_, encoded by Append straight into
+  // one buffer (no allocation or copy per record; the writer takes the whole
+  // buffer by swapping). While a batch is in flight the writer seals its
+  // frames without mu_, touching only frame headers and trailers, which
+  // Read never looks at.
+  std::string queue_bytes_;
+  std::string inflight_bytes_;
+  GroupCallback group_done_;  // set before the first Append
   bool replay_started_ = false;
   bool writing_ = false;           // Replay succeeded and the writer runs
   bool closing_ = false;
@@ -283,6 +310,13 @@ class FileJournal final : public Journal {
   Status failed_;
   Counters counters_;
   std::thread writer_;
+  // Preparing the next segment (guarded by mu_; the thread starts with the
+  // first request, so short-lived journals never prepare anything).
+  std::thread preparer_;
+  std::condition_variable prepare_cv_;
+  bool prepare_wanted_ = false;
+  bool prepared_ = false;      // kPreparedFileName is complete and unused
+  bool prepare_off_ = false;   // the Env cannot, or preparing failed: stop trying
 
   std::mutex readers_mu_;
   std::map<uint32_t, std::shared_ptr<RandomAccessFile>> readers_;
@@ -290,7 +324,7 @@ class FileJournal final : public Journal {
   // Writer-thread state.
   std::unique_ptr<WritableFile> file_;
   uint32_t file_segment_ = 0;
-  std::string buffer_;
+  bool file_reused_ = false;  // file_ was prepared: trim its unused zeros at the end
   uint64_t writer_synced_sequence_ = 0;   // covered by the last completed sync
   uint64_t writer_written_sequence_ = 0;  // last record handed to write()
   int64_t last_sync_micros_ = 0;
@@ -491,12 +525,25 @@ Status FileJournal::StartWriting(uint64_t last_sequence) {
 }
 
 Status FileJournal::Append(const JournalRecord& record, JournalPosition* position, DurableCallback durable) {
+  // The trailer stands for synced_sequence, so a value set here is dropped
+  // (as EncodeRecordPayload does).
+  JournalRecord cleared;
+  const JournalRecord* source = &record;
+  if (record.synced_sequence() != 0) {
+    cleared = record;
+    cleared.clear_synced_sequence();
+    source = &cleared;
+  }
+  const size_t body_size = source->ByteSizeLong();  // caches the sizes serializing uses below
+  if (body_size + kSyncedTrailerSize > kMaxPayload) {
+    return Status::InvalidArgument("journal record of " + std::to_string(body_size + kSyncedTrailerSize) +
+                                   " bytes exceeds the limit of " + std::to_string(kMaxPayload));
+  }
   Pending p;
-  Status s = EncodeRecordPayload(record, &p.payload);
-  if (!s.ok()) return s;
   p.sequence = record.sequence();
   p.durable = std::move(durable);
-  uint64_t frame_size = kFrameHeaderSize + p.payload.size();
+  p.payload_size = static_cast<uint32_t>(body_size + kSyncedTrailerSize);
+  uint64_t frame_size = kFrameHeaderSize + p.payload_size;
   std::lock_guard<std::mutex> lock(mu_);
   if (!failed_.ok()) return failed_;
   if (closing_) return Status::Unavailable("journal is closed");
@@ -512,6 +559,11 @@ Status FileJournal::Append(const JournalRecord& record, JournalPosition* positio
     tail_offset_ = p.header_frame.size();
     tail_records_ = 0;
   }
+  p.frame_at = queue_bytes_.size();
+  queue_bytes_.resize(p.frame_at + frame_size);  // zeros: the frame header and the trailer's value
+  auto* body = reinterpret_cast<uint8_t*>(queue_bytes_.data() + p.frame_at + kFrameHeaderSize);
+  source->SerializeWithCachedSizesToArray(body);
+  body[body_size] = kSyncedTrailerTag;
   p.position = MakePosition(tail_segment_, tail_offset_);
   tail_offset_ += frame_size;
   ++tail_records_;
@@ -528,6 +580,8 @@ Status FileJournal::Append(const JournalRecord& record, JournalPosition* positio
 }
 
 void FileJournal::WriterLoop() {
+  // Named so that top -H and perf tell it from the io threads.
+  pthread_setname_np(pthread_self(), "nsw-journal");
   const bool fsync = options_.durability == Durability::kFsync;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
@@ -563,10 +617,13 @@ void FileJournal::WriterLoop() {
 
     inflight_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
     queue_.clear();
+    inflight_bytes_.swap(queue_bytes_);
+    queue_bytes_.clear();
+    if (queue_bytes_.capacity() > kKeepBufferCapacity) std::string().swap(queue_bytes_);
     lock.unlock();
 
     uint64_t syncs = 0, micros = 0;
-    Status s = WriteBatch(inflight_, &syncs, &micros);
+    Status s = WriteBatch(inflight_, &inflight_bytes_, &syncs, &micros);
     if (s.ok() && (fsync || env_->MonotonicMicros() - last_sync_micros_ >= kAsyncSyncIntervalMicros)) {
       s = SyncFile(&syncs, &micros);
     }
@@ -575,42 +632,49 @@ void FileJournal::WriterLoop() {
     counters_.syncs += syncs;
     counters_.sync_micros_total += micros;
     std::vector<DurableCallback> callbacks;
-    callbacks.reserve(inflight_.size() + (s.ok() ? 0 : queue_.size()));
     uint64_t bytes = 0;
     for (Pending& p : inflight_) {
-      callbacks.push_back(std::move(p.durable));
-      bytes += kFrameHeaderSize + p.payload.size();
+      if (p.durable) callbacks.push_back(std::move(p.durable));
+      bytes += kFrameHeaderSize + p.payload_size;
     }
     counters_.queued_records -= inflight_.size();
     counters_.queued_bytes -= bytes;
+    uint64_t group_last = inflight_.back().sequence;
     Status result = s;
     if (s.ok()) {
       const Pending& last = inflight_.back();
-      written_end_ = last.position + kFrameHeaderSize + last.payload.size();
+      written_end_ = last.position + kFrameHeaderSize + last.payload_size;
+      MaybePrepareLocked();
     } else {
       // Everything behind the failed batch fails with it; Append refuses
       // from now on, so the queue stays empty.
       failed_ = s;
       Warn("journal: write failed, no longer accepting records: " + s.message());
-      for (Pending& p : queue_) callbacks.push_back(std::move(p.durable));
+      for (Pending& p : queue_) {
+        if (p.durable) callbacks.push_back(std::move(p.durable));
+      }
+      if (!queue_.empty()) group_last = queue_.back().sequence;
       counters_.queued_records = 0;
       counters_.queued_bytes = 0;
       queue_.clear();
+      queue_bytes_.clear();
     }
     inflight_.clear();
+    GroupCallback* group_done = group_done_ ? &group_done_ : nullptr;
     lock.unlock();
-    for (DurableCallback& cb : callbacks) {
-      if (cb) cb(result);
-    }
+    for (DurableCallback& cb : callbacks) cb(result);
+    if (group_done != nullptr) (*group_done)(group_last, result);
     lock.lock();
   }
-  // Closing with an empty queue: make everything written durable.
+  // Closing with an empty queue: make everything written durable, and a
+  // prepared segment end at its last record (no zeros for a restart to cut).
   bool unsynced = writer_written_sequence_ > writer_synced_sequence_;
   bool ok = failed_.ok();
   lock.unlock();
-  if (ok && unsynced) {
+  if (ok && (unsynced || file_reused_)) {
     uint64_t syncs = 0, micros = 0;
-    Status s = SyncFile(&syncs, &micros);
+    Status s = file_reused_ ? file_->TrimToWritten() : Status::OK();
+    if (s.ok()) s = SyncFile(&syncs, &micros);
     lock.lock();
     counters_.syncs += syncs;
     counters_.sync_micros_total += micros;
@@ -624,33 +688,23 @@ void FileJournal::WriterLoop() {
   }
 }
 
-Status FileJournal::WriteBatch(const std::vector<Pending>& batch, uint64_t* syncs, uint64_t* sync_micros) {
-  buffer_.clear();
+Status FileJournal::WriteBatch(const std::vector<Pending>& batch, std::string* bytes, uint64_t* syncs,
+                               uint64_t* sync_micros) {
+  // One write() per segment the batch touches.
+  size_t unwritten = 0;
   for (const Pending& p : batch) {
+    char* frame = bytes->data() + p.frame_at;
     if (!p.header_frame.empty()) {
-      Status s = FlushBuffer();
+      Status s = file_->Append(std::string_view(bytes->data() + unwritten, p.frame_at - unwritten));
       if (s.ok()) s = OpenSegment(p, syncs, sync_micros);
       if (!s.ok()) return s;
+      unwritten = p.frame_at;
     }
-    size_t at = buffer_.size();
-    buffer_.resize(at + kFrameHeaderSize);
-    buffer_.append(p.payload);
-    SetSyncedSequence(buffer_.data() + at + kFrameHeaderSize, p.payload.size(), writer_synced_sequence_);
-    SealFrameInPlace(buffer_.data() + at, p.payload.size());
+    SetSyncedSequence(frame + kFrameHeaderSize, p.payload_size, writer_synced_sequence_);
+    SealFrameInPlace(frame, p.payload_size);
     writer_written_sequence_ = p.sequence;
-    if (buffer_.size() >= kWriteChunk) {
-      Status s = FlushBuffer();
-      if (!s.ok()) return s;
-    }
   }
-  return FlushBuffer();
-}
-
-Status FileJournal::FlushBuffer() {
-  if (buffer_.empty()) return Status::OK();
-  Status s = file_->Append(buffer_);
-  buffer_.clear();
-  return s;
+  return file_->Append(std::string_view(bytes->data() + unwritten, bytes->size() - unwritten));
 }
 
 Status FileJournal::SyncFile(uint64_t* syncs, uint64_t* sync_micros) {
@@ -669,14 +723,23 @@ Status FileJournal::OpenSegment(const Pending& first, uint64_t* syncs, uint64_t*
   // The old segment is complete and synced before the next one exists, so
   // only the final segment can ever hold unsynced bytes.
   if (file_) {
-    Status s = SyncFile(syncs, sync_micros);
+    Status s = file_->TrimToWritten();
+    if (s.ok()) s = SyncFile(syncs, sync_micros);
     if (s.ok()) s = file_->Close();
     if (!s.ok()) return s;
     file_.reset();
   }
   uint32_t number = PositionSegment(first.position);
   std::string path = SegmentPath(number);
-  Status s = env_->NewWritableFile(path, &file_);
+  bool reuse = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::swap(reuse, prepared_);
+  }
+  // A prepared file is renamed into place; SyncDir below makes that durable
+  // too. Until the header is synced it reads as a segment torn at creation.
+  Status s = reuse ? env_->ReuseWritableFile(PreparedPath(), path, &file_) : env_->NewWritableFile(path, &file_);
+  file_reused_ = reuse;
   if (s.ok()) s = file_->Append(first.header_frame);
   if (s.ok()) s = SyncFile(syncs, sync_micros);
   if (s.ok()) s = env_->SyncDir(options_.dir);
@@ -701,7 +764,13 @@ Status FileJournal::Read(JournalPosition position, JournalRecord* record) {
         if (qt != queue_.end() && qt->position == position) found = &*qt;
       }
       if (found == nullptr) return Status::NotFound("no journal record at position " + std::to_string(position));
-      if (!record->ParseFromString(found->payload)) return Status::Corruption("queued journal record unparseable");
+      // Without the synced_sequence trailer, which the writer may be filling
+      // in right now: until written, that field is 0 anyway.
+      const std::string& bytes = it != inflight_.end() && found == &*it ? inflight_bytes_ : queue_bytes_;
+      if (!record->ParseFromArray(bytes.data() + found->frame_at + kFrameHeaderSize,
+                                  static_cast<int>(found->payload_size - kSyncedTrailerSize))) {
+        return Status::Corruption("queued journal record unparseable");
+      }
       return Status::OK();
     }
   }
@@ -733,6 +802,39 @@ Status FileJournal::Read(JournalPosition position, JournalRecord* record) {
   return Status::OK();
 }
 
+void FileJournal::MaybePrepareLocked() {
+  if (!options_.preallocate || prepared_ || prepare_wanted_ || prepare_off_ || closing_) return;
+  if (PositionOffset(written_end_) < options_.segment_size / 2) return;
+  prepare_wanted_ = true;
+  if (!preparer_.joinable()) {
+    preparer_ = std::thread([this] { PrepareLoop(); });
+  } else {
+    prepare_cv_.notify_one();
+  }
+}
+
+void FileJournal::PrepareLoop() {
+  pthread_setname_np(pthread_self(), "nsw-journal-pre");
+  const uint64_t size = std::min(options_.segment_size, kMaxPreallocate);
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    prepare_cv_.wait(lock, [&] { return closing_ || prepare_wanted_; });
+    if (closing_) return;
+    lock.unlock();
+    Status s = env_->PreallocateFile(PreparedPath(), size);
+    lock.lock();
+    prepare_wanted_ = false;
+    if (s.ok()) {
+      prepared_ = true;
+    } else {
+      // Segments are then created empty and grow, as without preparing.
+      prepare_off_ = true;
+      if (s.code() != Status::Code::kFailedPrecondition) Warn("journal: preparing the next segment failed: " + s.message());
+      return;
+    }
+  }
+}
+
 void FileJournal::Close() {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -740,7 +842,12 @@ void FileJournal::Close() {
     closing_ = true;
   }
   work_cv_.notify_all();
+  prepare_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  if (preparer_.joinable()) {
+    preparer_.join();
+    env_->RemoveFile(PreparedPath());  // zeros nobody needs; a later run prepares afresh
+  }
   std::lock_guard<std::mutex> lock(mu_);
   writing_ = false;
   lock_.reset();  // lets a new Journal open the directory in this process

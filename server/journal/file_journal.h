@@ -1,18 +1,27 @@
 // FileJournal: the Journal for --durability fsync and async, in segment files
 // under the data directory (format: record_format.h).
 //
-// Writing. Append serializes and queues the record, assigns its position
-// (deciding rotation, so positions never change) and returns. One writer
-// thread takes everything queued, writes it with as few write() calls as the
-// batch needs, and then:
+// Writing. Append serializes the record straight into a shared batch buffer
+// (no allocation per record), assigns its position (deciding rotation, so
+// positions never change) and returns. One writer thread takes the whole
+// buffer, seals its frames in place, writes it with one write() per segment
+// it touches, and then:
 //   kFsync: one fdatasync for the whole batch (group commit), then the durable
-//           callbacks in sequence order with no lock held;
+//           callbacks in sequence order and the group callback, no lock held;
 //   kAsync: the callbacks right after write(); an fdatasync at least once a
 //           second while anything is unsynced, and at Close.
 // Rotation happens when a record would take the segment past segment_size
 // (a segment always takes at least one record): the old segment is synced in
 // full and closed, the new one is created, its header written and synced, and
 // the directory synced, all before any record goes into it.
+// Preparing (options.preallocate, off by default: see journal.h): once a
+// segment is half full, a second thread writes the next one ahead as a
+// synced file of zeros (journal-next.tmp), which rotation renames into
+// place. Records then overwrite allocated blocks, so a group commit's
+// fdatasync writes data pages and flushes, without the inode write a
+// growing file costs (ext4). A clean Close trims the zeros after the last
+// record; after a crash they are unsynced bytes like any others: a torn tail.
+// Envs without PreallocateFile (test wrappers) get segments that grow.
 // A failed write or sync fails the journal for good (no retry: after a failed
 // fsync the kernel may have dropped the dirty pages): the batch and everything
 // queued behind it get the error, healthy() turns false, Append fails at once.

@@ -39,8 +39,11 @@ class MemoryJournal final : public Journal {
       counters_.bytes += records_.back().size();
     }
     if (durable) durable(Status::OK());
+    if (group_done_) group_done_(record.sequence(), Status::OK());
     return Status::OK();
   }
+
+  void SetGroupCallback(GroupCallback done) override { group_done_ = std::move(done); }
 
   Status Read(JournalPosition position, JournalRecord* record) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -68,6 +71,7 @@ class MemoryJournal final : public Journal {
   bool replayed_ = false;
   bool closed_ = false;
   Counters counters_;
+  GroupCallback group_done_;  // set before the first Append, then read-only
 };
 
 }  // namespace

@@ -4,7 +4,9 @@
 // its data and the file size durable); directory entries are made durable by
 // fsync of the directory; the data-directory lock is flock(LOCK_EX|LOCK_NB),
 // released when the descriptor closes; NewMappedFile is a read-only private
-// mmap. Errors carry the path and strerror.
+// mmap; PreallocateFile writes zeros (fallocate's unwritten extents would
+// still change metadata on the first write into them) and a reused file is
+// written with pwrite from offset 0. Errors carry the path and strerror.
 // Thread-safe: the Env holds no state; each file object is used by one thread
 // at a time except PosixRandomAccessFile, whose pread is safe concurrently.
 #include <dirent.h>
@@ -43,16 +45,43 @@ Status WriteAll(int fd, const std::string& path, std::string_view data) {
   return Status::OK();
 }
 
+// Writes with write() at the descriptor's position, or, for a reused
+// (preallocated) file, with pwrite() at its own offset from 0, so that
+// TrimToWritten knows where the written part ends.
 class PosixWritableFile final : public WritableFile {
  public:
   PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  PosixWritableFile(std::string path, int fd, uint64_t size)
+      : path_(std::move(path)), fd_(fd), positioned_(true), size_(size) {}
   ~PosixWritableFile() override {
     if (fd_ >= 0) ::close(fd_);
   }
 
   Status Append(std::string_view data) override {
     if (fd_ < 0) return Status::FailedPrecondition("append to closed file " + path_);
-    return WriteAll(fd_, path_, data);
+    if (!positioned_) return WriteAll(fd_, path_, data);
+    const char* p = data.data();
+    size_t left = data.size();
+    while (left > 0) {
+      ssize_t n = ::pwrite(fd_, p, left, static_cast<off_t>(offset_));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return PosixError("write", path_, errno);
+      }
+      p += n;
+      left -= static_cast<size_t>(n);
+      offset_ += static_cast<uint64_t>(n);
+    }
+    size_ = std::max(size_, offset_);
+    return Status::OK();
+  }
+
+  Status TrimToWritten() override {
+    if (fd_ < 0) return Status::FailedPrecondition("truncate of closed file " + path_);
+    if (!positioned_ || size_ <= offset_) return Status::OK();
+    if (::ftruncate(fd_, static_cast<off_t>(offset_)) != 0) return PosixError("ftruncate", path_, errno);
+    size_ = offset_;
+    return Status::OK();
   }
 
   Status Sync() override {
@@ -75,6 +104,9 @@ class PosixWritableFile final : public WritableFile {
  private:
   std::string path_;
   int fd_;
+  bool positioned_ = false;
+  uint64_t offset_ = 0;  // positioned: where the next Append writes
+  uint64_t size_ = 0;    // positioned: the file's size
 };
 
 class PosixRandomAccessFile final : public RandomAccessFile {
@@ -166,6 +198,47 @@ class PosixEnv final : public Env {
 
   Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
     return OpenWritable(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, out);
+  }
+
+  Status PreallocateFile(const std::string& path, uint64_t size) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return OpenError(path, errno);
+    // Written, not fallocate()d: blocks fallocate reserves are "unwritten"
+    // extents, and the first write into each still changes metadata.
+    // Each megabyte goes to the disk before the next is written, so a
+    // journal writer syncing meanwhile waits behind at most one of them, not
+    // behind the whole file at the final fdatasync.
+    const std::string zeros(std::min<uint64_t>(size, 1u << 20), '\0');
+    Status s;
+    for (uint64_t done = 0; done < size && s.ok();) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(size - done, zeros.size()));
+      s = WriteAll(fd, path, std::string_view(zeros.data(), n));
+      if (s.ok()) {
+        ::sync_file_range(fd, static_cast<off_t>(done), static_cast<off_t>(n),
+                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+      }
+      done += n;
+    }
+    while (s.ok() && ::fdatasync(fd) != 0) {
+      if (errno != EINTR) s = PosixError("fdatasync", path, errno);
+    }
+    if (::close(fd) != 0 && s.ok() && errno != EINTR) s = PosixError("close", path, errno);
+    return s;
+  }
+
+  Status ReuseWritableFile(const std::string& from, const std::string& to,
+                           std::unique_ptr<WritableFile>* out) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) return PosixError("rename to " + to, from, errno);
+    int fd = ::open(to.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return OpenError(to, errno);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      int err = errno;
+      ::close(fd);
+      return PosixError("fstat", to, err);
+    }
+    *out = std::make_unique<PosixWritableFile>(to, fd, static_cast<uint64_t>(st.st_size));
+    return Status::OK();
   }
 
   Status NewRandomAccessFile(const std::string& path,
