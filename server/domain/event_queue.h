@@ -249,8 +249,9 @@ class EventQueue {
   Ring<Event> lane_;
 };
 
-// The EDF waiting line: a binary min-heap on (deadline coordinate, order),
-// popped the same way as EventHeap.
+// The EDF waiting line: a 4-ary min-heap on (deadline coordinate, order),
+// popped bottom-up like EventHeap (the hole sinks along the least children
+// to a leaf, then the last item rises from there).
 class EdfHeap {
  public:
   explicit EdfHeap(const DossierStore* store) : order_(store) {}
@@ -261,11 +262,13 @@ class EdfHeap {
   uint32_t top() const { return items_.front().dossier; }
 
  private:
+  static constexpr size_t kArity = 4;
   struct Item {
     int64_t deadline_w;
     uint64_t order;
     uint32_t dossier;
   };
+  void SiftUpFrom(size_t hole, const Item& item);
   bool Less(const Item& a, const Item& b) const {
     return order_.Less(a.deadline_w, a.order, a.dossier, b.deadline_w, b.order, b.dossier);
   }

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 #include <vector>
 
@@ -100,6 +101,45 @@ TEST(EventQueueTest, EdfPopsByDeadlineThenOrder) {
     const uint32_t d = edf.Pop();
     EXPECT_EQ(PackOrder(kPriorityArrival, store.at(d).key), order);
   }
+  EXPECT_TRUE(edf.empty());
+}
+
+// Pushes and pops interleaved, the line growing to thousands (several levels
+// of the heap, partial last nodes) and shrinking back: every pop is the
+// least (deadline, order) held, ties on the deadline broken by the order.
+TEST(EventQueueTest, EdfInterleavedAgreesWithSortedReference) {
+  DossierStore store;
+  constexpr uint32_t kDossiers = 20000;
+  for (uint32_t d = 0; d < kDossiers; ++d) {
+    DossierRecord r;
+    r.key = Mix64(d + 1);
+    store.Add(r);
+  }
+  EdfHeap edf(&store);
+  std::set<std::pair<int64_t, uint64_t>> pending;
+  uint32_t next = 0;
+  size_t pops = 0;
+  for (uint64_t step = 0; next < kDossiers || !pending.empty(); ++step) {
+    // Grow for the first half, then drain; some steps pop a run.
+    const uint64_t r = Mix64(step + 77);
+    const bool push = next < kDossiers && (r % 100) < (next < kDossiers / 2 ? 70u : 30u);
+    if (push) {
+      const int64_t deadline = static_cast<int64_t>(Mix64(next + 9000) % 400) + static_cast<int64_t>(step / 8);
+      const uint64_t order = PackOrder(kPriorityArrival, store.at(next).key);
+      edf.Push(deadline, order, next);
+      pending.emplace(deadline, order);
+      ++next;
+      continue;
+    }
+    for (uint64_t k = 0; k < 1 + (r >> 40) % 3 && !pending.empty(); ++k) {
+      ASSERT_EQ(edf.size(), pending.size());
+      const uint32_t d = edf.Pop();
+      ASSERT_EQ(PackOrder(kPriorityArrival, store.at(d).key), pending.begin()->second) << "pop " << pops;
+      pending.erase(pending.begin());
+      ++pops;
+    }
+  }
+  EXPECT_EQ(pops, kDossiers);
   EXPECT_TRUE(edf.empty());
 }
 
