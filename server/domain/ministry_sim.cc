@@ -101,13 +101,19 @@ void MinistrySim::Arrive(uint32_t d, int64_t t) {
   g.open.Change(t, +1);
   store_->SetState(d, RECEIVED);  // RECEIVED, and FEE_NOTIFIED or QUEUED, are implied at submitted_at
   if (p.has_fee) r.set(kFlagHasFee);
-  r.deadline_w = p.deadline_working_us > 0 ? calendar_.WorkingCoordinate(t) + p.deadline_working_us : kNoDeadline;
   if (!p.has_fee) {
+    r.deadline_w = p.deadline_working_us > 0 ? calendar_.WorkingCoordinate(t) + p.deadline_working_us : kNoDeadline;
     Enqueue(d, t, /*implied=*/true);
     return;
   }
   store_->SetState(d, FEE_NOTIFIED);
-  StopDeadline(r, t);
+  // The deadline clock starts and stops at once: what StopDeadline would
+  // leave, the whole deadline as remaining time, without two W(t).
+  r.deadline_w = kNoDeadline;
+  if (p.deadline_working_us > 0) {
+    r.deadline_w = p.deadline_working_us;
+    r.set(kFlagDeadlineStopped);
+  }
   if (simulated_enterprise_) {
     const Uniforms u = RandomOf(r).Draw(RandomPurpose::kFee, 0);
     const int64_t delay = p.fee_delay.Sample(u.u[0], u.u[1]);
