@@ -118,7 +118,11 @@ int64_t WorkingCalendar::LocalDay(int64_t t, int64_t* micros_into_day) const {
 int64_t WorkingCalendar::HolidaysBefore(int64_t day) const {
   // Unsigned: a day before the table wraps to a large index.
   const uint64_t i = static_cast<uint64_t>(day - table_first_);
-  if (i < holidays_before_.size()) return holidays_before_[i];
+  if (__builtin_expect(i < holidays_before_.size(), 1)) return holidays_before_[i];
+  return HolidaysBeforeOutsideTable(day);
+}
+
+int64_t WorkingCalendar::HolidaysBeforeOutsideTable(int64_t day) const {
   if (!holidays_before_.empty() || holidays_.empty()) {
     return day < table_first_ ? 0 : static_cast<int64_t>(holidays_.size());
   }
@@ -150,8 +154,12 @@ int64_t WorkingCalendar::NthWorkingDay(int64_t n) const {
 int64_t WorkingCalendar::OfficeCoordinate(int64_t t) const {
   int64_t s = 0;
   const int64_t day = LocalDay(t, &s);
-  int64_t w = WorkingDaysBefore(day) * day_working_us_;
-  if (IsWorkingDay(day)) w += std::clamp(s - open_us_, int64_t{0}, day_working_us_);
+  // One holiday count serves both the days before and whether this one is.
+  const int64_t holidays_before = HolidaysBefore(day);
+  int64_t w = (WeekdaysBefore(day) - holidays_before) * day_working_us_;
+  if (IsWeekday(day) && HolidaysBefore(day + 1) == holidays_before) {
+    w += std::clamp(s - open_us_, int64_t{0}, day_working_us_);
+  }
   return w;
 }
 

@@ -69,6 +69,8 @@ class WorkingCalendar {
   // The working day with exactly n working days before it.
   int64_t NthWorkingDay(int64_t n) const;
   int64_t HolidaysBefore(int64_t day) const;
+  // The untabulated days (or all, when there is no table).
+  int64_t HolidaysBeforeOutsideTable(int64_t day) const;
   int64_t HolidaysUpTo(int64_t day) const;
 
   bool always_ = true;
