@@ -30,17 +30,20 @@ Status PosixError(const std::string& what, const std::string& path, int err) {
   return Status::IoError(what + " " + path + ": " + std::strerror(err));
 }
 
-Status WriteAll(int fd, const std::string& path, std::string_view data) {
+// Writes all of `data` at the descriptor's position, or with pwrite at
+// `offset` when one is given.
+Status WriteAll(int fd, const std::string& path, std::string_view data, int64_t offset = -1) {
   const char* p = data.data();
   size_t left = data.size();
   while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
+    ssize_t n = offset < 0 ? ::write(fd, p, left) : ::pwrite(fd, p, left, static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
       return PosixError("write", path, errno);
     }
     p += n;
     left -= static_cast<size_t>(n);
+    if (offset >= 0) offset += n;
   }
   return Status::OK();
 }
@@ -60,18 +63,9 @@ class PosixWritableFile final : public WritableFile {
   Status Append(std::string_view data) override {
     if (fd_ < 0) return Status::FailedPrecondition("append to closed file " + path_);
     if (!positioned_) return WriteAll(fd_, path_, data);
-    const char* p = data.data();
-    size_t left = data.size();
-    while (left > 0) {
-      ssize_t n = ::pwrite(fd_, p, left, static_cast<off_t>(offset_));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return PosixError("write", path_, errno);
-      }
-      p += n;
-      left -= static_cast<size_t>(n);
-      offset_ += static_cast<uint64_t>(n);
-    }
+    Status s = WriteAll(fd_, path_, data, static_cast<int64_t>(offset_));
+    if (!s.ok()) return s;
+    offset_ += data.size();
     size_ = std::max(size_, offset_);
     return Status::OK();
   }
@@ -229,15 +223,11 @@ class PosixEnv final : public Env {
   Status ReuseWritableFile(const std::string& from, const std::string& to,
                            std::unique_ptr<WritableFile>* out) override {
     if (::rename(from.c_str(), to.c_str()) != 0) return PosixError("rename to " + to, from, errno);
-    int fd = ::open(to.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return OpenError(to, errno);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      int err = errno;
-      ::close(fd);
-      return PosixError("fstat", to, err);
-    }
-    *out = std::make_unique<PosixWritableFile>(to, fd, static_cast<uint64_t>(st.st_size));
+    int fd = -1;
+    uint64_t size = 0;
+    Status s = OpenWithSize(to, O_WRONLY | O_CLOEXEC, &fd, &size);
+    if (!s.ok()) return s;
+    *out = std::make_unique<PosixWritableFile>(to, fd, size);
     return Status::OK();
   }
 
@@ -250,15 +240,11 @@ class PosixEnv final : public Env {
   }
 
   Status NewMappedFile(const std::string& path, std::unique_ptr<MappedFile>* out) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return OpenError(path, errno);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      int err = errno;
-      ::close(fd);
-      return PosixError("fstat", path, err);
-    }
-    const size_t size = static_cast<size_t>(st.st_size);
+    int fd = -1;
+    uint64_t file_size = 0;
+    Status s = OpenWithSize(path, O_RDONLY | O_CLOEXEC, &fd, &file_size);
+    if (!s.ok()) return s;
+    const size_t size = static_cast<size_t>(file_size);
     void* base = nullptr;
     if (size > 0) {  // mmap refuses an empty length
       // MAP_POPULATE maps every page up front (from the page cache, or read
@@ -420,6 +406,21 @@ class PosixEnv final : public Env {
   static Status OpenError(const std::string& path, int err) {
     if (err == ENOENT) return Status::NotFound(path + ": " + std::strerror(err));
     return PosixError("open", path, err);
+  }
+
+  // Opens `path` with `flags` and reports its size; the caller owns *fd.
+  static Status OpenWithSize(const std::string& path, int flags, int* fd, uint64_t* size) {
+    *fd = ::open(path.c_str(), flags);
+    if (*fd < 0) return OpenError(path, errno);
+    struct stat st;
+    if (::fstat(*fd, &st) != 0) {
+      int err = errno;
+      ::close(*fd);
+      *fd = -1;
+      return PosixError("fstat", path, err);
+    }
+    *size = static_cast<uint64_t>(st.st_size);
+    return Status::OK();
   }
 
   static Status OpenWritable(const std::string& path, int flags, std::unique_ptr<WritableFile>* out) {
