@@ -212,7 +212,6 @@ class NswService::Impl {
   uint64_t last_seq_ = 0;
   int64_t last_assigned_ = std::numeric_limits<int64_t>::min();
   bool started_ = false;
-  bool group_callback_set_ = false;
   bool stopping_ = false;
   bool failed_ = false;
   uint64_t dossiers_ = 0;        // applied submissions
@@ -250,6 +249,8 @@ Status NswService::Impl::Start() {
   journal_options.replay_payloads = false;
   Status s = Journal::Open(env_, journal_options, fp, log_, &journal_);
   if (!s.ok()) return s;
+  // Every append is answered per group commit (OnDurable), not per record.
+  journal_->SetGroupCallback([this](uint64_t last_seq, const Status& status) { OnDurable(last_seq, status); });
 
   sim_start_ = options_.sim_start_us;
   if (options_.clock == ClockMode::kWall) sim_->AdvanceTo(options_.sim_start_us);
@@ -411,10 +412,6 @@ void NswService::Impl::Stop() {
 
 Status NswService::Impl::AppendLocked(const JournalRecord& record, JournalPosition* position, Replies* replies) {
   const uint64_t seq = record.sequence();
-  if (!group_callback_set_) {  // before the first Append, as the journal requires
-    journal_->SetGroupCallback([this](uint64_t last_seq, const Status& status) { OnDurable(last_seq, status); });
-    group_callback_set_ = true;
-  }
   appending_thread_.store(std::this_thread::get_id(), std::memory_order_release);
   Status s = journal_->Append(record, position, nullptr);
   appending_thread_.store(std::thread::id(), std::memory_order_release);
