@@ -5,6 +5,7 @@
 
 #include "server/journal/env.h"
 #include "server/journal_test_util.h"
+#include "tests/server/test_env.h"
 
 namespace nsw {
 namespace {
@@ -77,39 +78,15 @@ TEST(PosixEnv, MappedFileViewsTheWholeFile) {
 }
 
 // An Env that wraps the POSIX one without overriding NewMappedFile, as the
-// test Envs do: it gets Env's default, which reads the file into memory.
-class WrappingEnv : public Env {
+// test Envs do (TestEnv is one): it gets Env's default, which reads the file
+// into memory through NewRandomAccessFile.
+class WrappingEnv : public testing::TestEnv {
  public:
-  Status NewWritableFile(const std::string& p, std::unique_ptr<WritableFile>* o) override {
-    return base_->NewWritableFile(p, o);
-  }
-  Status NewAppendableFile(const std::string& p, std::unique_ptr<WritableFile>* o) override {
-    return base_->NewAppendableFile(p, o);
-  }
   Status NewRandomAccessFile(const std::string& p, std::unique_ptr<RandomAccessFile>* o) override {
     ++random_access_opens;
-    return base_->NewRandomAccessFile(p, o);
+    return TestEnv::NewRandomAccessFile(p, o);
   }
-  Status ReadFileToString(const std::string& p, std::string* o) override { return base_->ReadFileToString(p, o); }
-  Status WriteFileAtomically(const std::string& p, std::string_view d, int m) override {
-    return base_->WriteFileAtomically(p, d, m);
-  }
-  bool FileExists(const std::string& p) override { return base_->FileExists(p); }
-  Status GetChildren(const std::string& d, std::vector<std::string>* n) override { return base_->GetChildren(d, n); }
-  Status GetFileSize(const std::string& p, uint64_t* s) override { return base_->GetFileSize(p, s); }
-  Status GetFileMode(const std::string& p, int* m) override { return base_->GetFileMode(p, m); }
-  Status TruncateFile(const std::string& p, uint64_t s) override { return base_->TruncateFile(p, s); }
-  Status RemoveFile(const std::string& p) override { return base_->RemoveFile(p); }
-  Status RenameFile(const std::string& f, const std::string& t) override { return base_->RenameFile(f, t); }
-  Status CreateDirIfMissing(const std::string& d) override { return base_->CreateDirIfMissing(d); }
-  Status SyncDir(const std::string& d) override { return base_->SyncDir(d); }
-  Status LockFile(const std::string& p, std::unique_ptr<FileLock>* l) override { return base_->LockFile(p, l); }
-  int64_t NowMicros() override { return base_->NowMicros(); }
-  int64_t MonotonicMicros() override { return base_->MonotonicMicros(); }
   int random_access_opens = 0;
-
- private:
-  std::unique_ptr<Env> base_ = NewPosixEnv();
 };
 
 TEST(PosixEnv, DefaultMappedFileReadsThroughRandomAccess) {
