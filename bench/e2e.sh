@@ -74,12 +74,15 @@ http {
   server {
     listen 127.0.0.1:$nginx_port;
     location / { return 202; }
+    location = /nginx_status { stub_status; }
   }
 }
 CONF
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-pids+=($!)
+nginx_master=$!
+pids+=($nginx_master)
 until curl -s -o /dev/null "http://127.0.0.1:$nginx_port/"; do sleep 0.05; done
+nginx_worker=$(awk -v p="$nginx_master" '$4 == p {print $1}' /proc/[0-9]*/stat 2>/dev/null | head -1)
 
 # ---- a trace large enough for every timed run
 "$loadgen_bin" gen --out "$work/ingest.trace" --dossiers 2000000 --enterprises 38000 >/dev/null
@@ -94,12 +97,51 @@ start_server() {  # $1 data dir; sets port and server_pid
   port=$(nsw_server_ready "$log" "$server_pid")
 }
 
-replay_rps() {  # $1 target, $2 key dir or "", $3 results file
+# Thread CPU (utime stime, clock ticks) summed over a process's threads.
+proc_ticks() { cat /proc/"$1"/task/*/stat 2>/dev/null | awk '{u += $14; s += $15} END {print u + 0, s + 0}'; }
+nsw_requests() { curl -s "http://127.0.0.1:$1/metrics" | awk '/^nsw_http_requests_total/ {n += $2} END {print n + 0}'; }
+nginx_requests() { curl -s "http://127.0.0.1:$1/nginx_status" | awk 'NR == 3 {print $3}'; }
+
+# CPU per request of the target and of the load generator from the end of
+# the warm-up to the last sample before the load generator exits (every
+# 0.5 s): what bounds P1. With both processes on the same two cores,
+# requests/s can't pass 2 cores divided by their summed CPU per request,
+# whatever the disk does; busy cores says how much of the two the run used
+# (the rest was waiting).
+# $1 request counter command, $2 target pid, $3 loadgen pid, $4 output file:
+# "target_user_us target_sys_us loadgen_user_us loadgen_sys_us busy_cores".
+cpu_window() {
+  local count=$1 target=$2 lg=$3 out=$4 r s l t first=()
+  sleep "$(python3 -c "print(${warmup%s} + 0.5)")"
+  local last=()
+  while :; do
+    r=$($count); s=$(proc_ticks "$target"); l=$(proc_ticks "$lg"); t=$(date +%s.%N)
+    kill -0 "$lg" 2>/dev/null || break  # gone while sampling: this sample is partial
+    last=("$r" "$s" "$l" "$t")
+    [ ${#first[@]} -eq 0 ] && first=("${last[@]}")
+    sleep 0.5
+  done
+  [ ${#first[@]} -eq 0 ] && return 1
+  python3 -c '
+import sys
+r0, s0, l0, t0, r1, s1, l1, t1, hz = sys.argv[1:10]
+n = max(float(r1) - float(r0), 1)
+before = list(map(float, (s0 + " " + l0).split()))
+after = list(map(float, (s1 + " " + l1).split()))
+us = [(b - a) * 1e6 / float(hz) / n for a, b in zip(before, after)]
+print(*(f"{x:.2f}" for x in us), f"{sum(us) * n / 1e6 / max(float(t1) - float(t0), 1e-9):.2f}")
+' "${first[@]}" "${last[@]}" "$(getconf CLK_TCK)" >"$out"
+}
+
+replay_rps() {  # $1 target, $2 key dir or "", $3 results file, $4 request counter command, $5 target pid
   local keys=()
   [ -n "$2" ] && keys=(--auth-key-file "$2/enterprise-root.key")
   "$loadgen_bin" replay "$work/ingest.trace" --target "$1" --max --threads 1 --connections 64 \
     --duration "$duration" --warmup "$warmup" --flush off --submitted-at always -q "${keys[@]}" --out "$3" \
-    >"$3.txt" 2>&1 || true
+    >"$3.txt" 2>&1 &
+  local lg=$!
+  cpu_window "$4" "$5" "$lg" "$3.cpu" || true
+  wait "$lg" || true
   rps_of "$3.txt"
 }
 
@@ -107,9 +149,9 @@ echo "== P1 ingest and P2 load generator ($runs alternating runs each, $duration
 p1a=(); p1b=(); p2a=(); p2b=()
 for i in $(seq 1 "$runs"); do
   start_server "$work/p1-$i"
-  p1a+=("$(replay_rps "http://127.0.0.1:$port" "$work/p1-$i" "$work/p1-nsw-$i.json")")
+  p1a+=("$(replay_rps "http://127.0.0.1:$port" "$work/p1-$i" "$work/p1-nsw-$i.json" "nsw_requests $port" "$server_pid")")
   kill -TERM "$server_pid"; wait "$server_pid" || true
-  p1b+=("$(replay_rps "http://127.0.0.1:$nginx_port" "" "$work/p1-nginx-$i.json")")
+  p1b+=("$(replay_rps "http://127.0.0.1:$nginx_port" "" "$work/p1-nginx-$i.json" "nginx_requests $nginx_port" "$nginx_worker")")
 
   "$loadgen_bin" url "http://127.0.0.1:$nginx_port/" --max --threads 1 --connections 64 \
     --duration "$duration" --warmup "$warmup" -q --out "$work/p2-$i.json" >"$work/p2-$i.txt" 2>&1 || true
@@ -119,6 +161,15 @@ for i in $(seq 1 "$runs"); do
 done
 p1_nsw=$(printf '%s\n' "${p1a[@]}" | median); p1_nginx=$(printf '%s\n' "${p1b[@]}" | median)
 p2_lg=$(printf '%s\n' "${p2a[@]}" | median); p2_wrk=$(printf '%s\n' "${p2b[@]}" | median)
+# Per column, the median over the runs of each side's CPU windows.
+cpu_medians() { python3 -c '
+import statistics, sys
+rows = [list(map(float, open(f).read().split())) for f in sys.argv[1:]]
+rows = [r for r in rows if len(r) == 5] or [[0.0] * 5]
+print(*(f"{statistics.median(c):.2f}" for c in zip(*rows)))
+' "$@"; }
+read -r p1_nsw_user p1_nsw_sys p1_nsw_lg_user p1_nsw_lg_sys p1_nsw_busy < <(cpu_medians "$work"/p1-nsw-*.json.cpu)
+read -r p1_ngx_user p1_ngx_sys p1_ngx_lg_user p1_ngx_lg_sys p1_ngx_busy < <(cpu_medians "$work"/p1-nginx-*.json.cpu)
 
 echo "== P3 national replay ($national dossiers, fsync, $national_connections connections) with P4 memory and P5 recovery"
 "$loadgen_bin" gen --out "$work/national.trace" --dossiers "$national" --enterprises 38000 >/dev/null
@@ -160,6 +211,10 @@ python3 - "$out" <<PY
 import json, sys
 rows = [
   ("P1 ingest", "nsw-server / nginx (submits/s)", $p1_nsw / max($p1_nginx, 1e-9), ">= 0.70", f"{$p1_nsw:.0f} / {$p1_nginx:.0f}"),
+  ("P1 cpu nsw", "server + loadgen CPU us per submit", $p1_nsw_user + $p1_nsw_sys + $p1_nsw_lg_user + $p1_nsw_lg_sys, "-",
+   f"server {$p1_nsw_user + $p1_nsw_sys:.1f} (sys {$p1_nsw_sys:.1f}) + loadgen {$p1_nsw_lg_user + $p1_nsw_lg_sys:.1f} (sys {$p1_nsw_lg_sys:.1f}); {$p1_nsw_busy:.2f} of 2 cores busy"),
+  ("P1 cpu nginx", "nginx + loadgen CPU us per request", $p1_ngx_user + $p1_ngx_sys + $p1_ngx_lg_user + $p1_ngx_lg_sys, "-",
+   f"nginx {$p1_ngx_user + $p1_ngx_sys:.1f} (sys {$p1_ngx_sys:.1f}) + loadgen {$p1_ngx_lg_user + $p1_ngx_lg_sys:.1f} (sys {$p1_ngx_lg_sys:.1f}); {$p1_ngx_busy:.2f} of 2 cores busy"),
   ("P2 loadgen", "nsw-loadgen url / wrk (req/s)", $p2_lg / max($p2_wrk, 1e-9), ">= 1.0", f"{$p2_lg:.0f} / {$p2_wrk:.0f}"),
   ("P3 national", "wall seconds for $national dossiers", $p3_secs, "<= 60", f"{$national / $p3_secs:.0f} submits/s, $national_connections connections"),
   ("P4 memory", "server RssAnon bytes per dossier", $p4_bytes, "<= 128", f"loadgen peak {$lg_peak / 1024:.1f} MB (<= 64)"),

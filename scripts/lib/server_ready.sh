@@ -22,7 +22,7 @@ nsw_server_ready() {
         port=${BASH_REMATCH[1]}
         break
       fi
-    done <"$log"
+    done 2>/dev/null <"$log"  # the log may not exist yet
     [ -n "$port" ] && break
     kill -0 "$pid" 2>/dev/null || break
     tries=$((tries + 1))
