@@ -5,8 +5,54 @@
 #include "server/domain/group_stats.h"
 
 #include <algorithm>
+#include <bit>
+#include <cassert>
 
 namespace nsw {
+
+// The layout arithmetic of Histogram's constructor (proto/histogram.cc) for
+// kMaxTrackedMicros; AddTo checks the two agree.
+DurationAccumulator::DurationAccumulator(int significant_digits)
+    : significant_digits_(std::clamp(significant_digits, 1, 5)) {
+  int64_t largest_single_unit = 2;
+  for (int i = 0; i < significant_digits_; ++i) largest_single_unit *= 10;
+  const int magnitude = 64 - std::countl_zero(static_cast<uint64_t>(largest_single_unit - 1));
+  half_magnitude_ = std::max(magnitude, 1) - 1;
+  const int64_t sub_bucket_count = int64_t{1} << (half_magnitude_ + 1);
+  sub_bucket_mask_ = static_cast<uint64_t>(sub_bucket_count - 1);
+  int64_t smallest_untrackable = sub_bucket_count;
+  int buckets = 1;
+  while (smallest_untrackable <= kMaxTrackedMicros) {
+    smallest_untrackable <<= 1;
+    ++buckets;
+  }
+  counts_length_ = static_cast<size_t>(buckets + 1) << half_magnitude_;
+}
+
+void DurationAccumulator::Allocate() { counts_.reset(new uint32_t[counts_length_]()); }
+
+void DurationAccumulator::Carry(size_t index) {
+  if (carries_ == nullptr) carries_.reset(new uint64_t[counts_length_]());
+  ++carries_[index];
+}
+
+void DurationAccumulator::AddTo(Histogram* h) const {
+  if (count == 0) return;
+  assert(h->counts_length() == static_cast<int>(counts_length_));
+  const bool first = h->count() == 0;
+  const int64_t before_min = h->min(), before_max = h->max();
+  for (size_t i = 0; i < counts_length_; ++i) {
+    const uint64_t c = counts_[i] + (carries_ == nullptr ? 0 : carries_[i] << 32);
+    if (c != 0) h->AddAtIndex(static_cast<int>(i), c);
+  }
+  // AddAtIndex leaves bucket edges as min and max; put back the exact
+  // extremes a Histogram recording the clamped values would hold.
+  const auto clamp = [](int64_t v) { return std::clamp<int64_t>(v, 0, kMaxTrackedMicros); };
+  const int64_t lo = first ? clamp(min_) : std::min(before_min, clamp(min_));
+  const int64_t hi = first ? clamp(max) : std::max(before_max, clamp(max));
+  h->RestoreExtremes(lo, hi, h->clamped() + clamped_);
+}
+
 namespace {
 
 void FillDuration(const std::vector<const DurationAccumulator*>& parts, DurationStats* out) {
@@ -22,12 +68,9 @@ void FillDuration(const std::vector<const DurationAccumulator*>& parts, Duration
   if (count == 0) return;
   out->set_mean_seconds(static_cast<double>(sum) / static_cast<double>(count) / 1e6);
   out->set_max_seconds(static_cast<double>(max) / 1e6);
-  const Histogram* h = &parts.front()->histogram;
-  Histogram merged(h->highest_trackable(), h->significant_digits());
-  if (parts.size() > 1) {
-    for (const DurationAccumulator* p : parts) merged.Merge(p->histogram);
-    h = &merged;
-  }
+  Histogram merged(DurationAccumulator::kMaxTrackedMicros, parts.front()->significant_digits());
+  for (const DurationAccumulator* p : parts) p->AddTo(&merged);
+  const Histogram* h = &merged;
   // A percentile never exceeds the exact maximum (the histogram reports a
   // bucket's upper edge, and clamps beyond its range).
   auto pct = [h, max](double p) { return static_cast<double>(std::min(h->ValueAtPercentile(p), max)) / 1e6; };
