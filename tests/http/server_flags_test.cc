@@ -47,6 +47,7 @@ TEST(ServerFlagsTest, DefaultsFollowTheDesign) {
   EXPECT_EQ(p.flags.auth.mode, AuthMode::kHmac);
   EXPECT_EQ(p.flags.auth.key_dir, "./nsw-data");
   EXPECT_TRUE(p.flags.catalog_file.empty());
+  EXPECT_FALSE(p.flags.service.journal.preallocate);
   EXPECT_EQ(p.flags.log_level, "info");
 }
 
@@ -58,7 +59,7 @@ TEST(ServerFlagsTest, EveryFlagIsRead) {
                     "--auth-key-file", "/k/master.key", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--max-body",
                     "2M", "--max-header", "32k", "--max-connections", "50", "--max-inflight-bytes", "1G",
                     "--read-timeout", "5s", "--idle-timeout", "500ms", "--shutdown-timeout", "3s", "--access-log",
-                    "a.log", "--log-level", "debug"});
+                    "a.log", "--log-level", "debug", "--preallocate-segments"});
   ASSERT_EQ(p.code, -1) << p.err;
   const ServerFlags& f = p.flags;
   EXPECT_EQ(f.http.listen, "0.0.0.0:9000");
@@ -68,6 +69,7 @@ TEST(ServerFlagsTest, EveryFlagIsRead) {
   EXPECT_TRUE(f.service.journal.fresh);
   EXPECT_EQ(f.service.journal.durability, Durability::kAsync);
   EXPECT_EQ(f.service.journal.segment_size, 8u << 20);
+  EXPECT_TRUE(f.service.journal.preallocate);
   EXPECT_EQ(f.catalog_file, "c.textproto");
   EXPECT_EQ(f.service.seed, 77u);
   EXPECT_EQ(f.service.clock, ClockMode::kTrace);
@@ -127,7 +129,8 @@ TEST(ServerFlagsTest, HelpAndVersionExitZero) {
                            "--catalog", "--seed", "--clock", "--speed", "--sim-start", "--reorder-window",
                            "--max-jump", "--enterprise-actions", "--auth", "--auth-key-file", "--tls-cert",
                            "--tls-key", "--max-body", "--max-header", "--max-connections", "--max-inflight-bytes",
-                           "--read-timeout", "--idle-timeout", "--access-log", "--log-level"}) {
+                           "--read-timeout", "--idle-timeout", "--access-log", "--log-level",
+                           "--preallocate-segments"}) {
     EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
   }
   Parsed version = Parse({"--version"});
