@@ -139,7 +139,6 @@ class NswApi::Impl : public std::enable_shared_from_this<Impl> {
     busy_ = true;
     std::get<Callback<Reply>>(callbacks_) = std::move(done);
     request_.method = method;
-    request_.headers.clear();
     request_.body.clear();
     request_.content_type.clear();
     Status s;
@@ -147,12 +146,16 @@ class NswApi::Impl : public std::enable_shared_from_this<Impl> {
       s = EncodeBody(*body, options_.encoding, &request_.body);
       request_.content_type.assign(ContentTypeOf(options_.encoding));
     }
-    request_.headers.emplace_back("Accept", std::string(ContentTypeOf(options_.encoding)));
+    // Two headers, Accept then the signature's, refilled in place: the
+    // strings keep their capacity from one call to the next.
+    request_.headers.resize(2);
+    request_.headers[0].first.assign("Accept");
+    request_.headers[0].second.assign(ContentTypeOf(options_.encoding));
     if (s.ok()) {
       auth::RequestParts parts{request_.method, request_.target, host_, request_.content_type, request_.body};
       std::string_view header_name;
-      s = signer_->Sign(principal, options_.unix_seconds(), parts, &header_name, &auth_value_);
-      if (s.ok()) request_.headers.emplace_back(std::string(header_name), auth_value_);
+      s = signer_->Sign(principal, options_.unix_seconds(), parts, &header_name, &request_.headers[1].second);
+      if (s.ok()) request_.headers[1].first.assign(header_name);
     }
     if (!s.ok()) {
       boost::asio::post(connection_->io_context(), [self = shared_from_this(), s] {
@@ -245,7 +248,6 @@ class NswApi::Impl : public std::enable_shared_from_this<Impl> {
   ApiOptions options_;
   std::string host_;
   HttpRequest request_;
-  std::string auth_value_;
   ApiResult result_;
   std::tuple<SubmitCallback, DossierCallback, CatalogCallback, StatsCallback, ClockCallback> callbacks_;
   std::tuple<SubmitReply, Dossier, nsw::CatalogProto, Stats, ClockReply> replies_;

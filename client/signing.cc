@@ -260,10 +260,41 @@ bool IsValidTaxCode(std::string_view text) {
 
 bool IsValidPrincipal(std::string_view text) { return text == kAdminPrincipal || IsValidTaxCode(text); }
 
+namespace {
+// Multiplicative (Fibonacci) hashing: bits 32 and up of code * 2^64/phi
+// spread nearby codes over the table.
+size_t SlotOf(uint64_t code, size_t mask) {
+  return static_cast<size_t>((code * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+}
+}  // namespace
+
 const Key& EnterpriseKeyCache::Get(std::string_view tax_code) {
-  auto it = keys_.find(tax_code);
-  if (it != keys_.end()) return it->second;
-  return keys_.emplace(std::string(tax_code), DeriveEnterpriseKey(root_, tax_code)).first->second;
+  uint64_t code = 0;
+  for (char c : tax_code) code = code * 10 + static_cast<uint64_t>(c - '0');
+  if (slots_.empty()) slots_.resize(1024);
+  const size_t mask = slots_.size() - 1;
+  size_t i = SlotOf(code, mask);
+  for (;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.code == code) return keys_[slot.index];
+    if (slot.code == kEmpty) break;
+  }
+  keys_.push_back(DeriveEnterpriseKey(root_, tax_code));
+  slots_[i] = Slot{code, static_cast<uint32_t>(keys_.size() - 1)};
+  if (keys_.size() * 2 > slots_.size()) Grow();
+  return keys_.back();
+}
+
+void EnterpriseKeyCache::Grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.code == kEmpty) continue;
+    size_t i = SlotOf(slot.code, mask);
+    while (slots_[i].code != kEmpty) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
 }
 
 // ---------------------------------------------------------------- key files
@@ -641,13 +672,28 @@ Status Signer::Sign(std::string_view principal, int64_t ts, const RequestParts& 
     if (!cache_) return Status::FailedPrecondition("signing for an enterprise needs the enterprise-root or master key file");
     key = &cache_->Get(principal);
   }
-  AuthHeader header;
-  header.principal.assign(principal);
-  header.ts = ts;
-  Status s = ComputeSignature(*key, parts, ts, &header.sig_hex);
+  // FormatAuthorizationHeader's text, written into the caller's string and
+  // with the canonical form in a reused one: a signature allocates nothing.
+  Status s = CanonicalString(parts, ts, &canonical_);
   if (!s.ok()) return s;
+  const Key mac = HmacSha256(*key, canonical_);
+  char ts_buf[24];
+  auto [ts_end, ec] = std::to_chars(ts_buf, ts_buf + sizeof ts_buf, ts);
+  (void)ec;  // 24 bytes hold any int64
+  std::string& out = *header_value;
+  out.assign(kScheme);
+  out += " enterprise=";
+  out += principal;
+  out += ", ts=";
+  out.append(ts_buf, ts_end);
+  out += ", sig=";
+  const size_t at = out.size();
+  out.resize(at + 2 * mac.size());
+  for (size_t i = 0; i < mac.size(); ++i) {
+    out[at + 2 * i] = kHexDigits[mac[i] >> 4];
+    out[at + 2 * i + 1] = kHexDigits[mac[i] & 15];
+  }
   *header_name = "Authorization";
-  *header_value = FormatAuthorizationHeader(header);
   return Status::OK();
 }
 

@@ -80,11 +80,12 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 #include "proto/status.h"
 
@@ -131,7 +132,7 @@ bool IsValidPrincipal(std::string_view text);
 
 // Derives enterprise keys from the enterprise root once per tax code and
 // keeps them (the load generator signs for thousands of enterprises). Not
-// safe for concurrent use: one per thread. Memory: ~100 bytes per tax code.
+// safe for concurrent use: one per thread. Memory: ~64 bytes per tax code.
 class EnterpriseKeyCache {
  public:
   explicit EnterpriseKeyCache(const Key& enterprise_root) : root_(enterprise_root) {}
@@ -139,15 +140,25 @@ class EnterpriseKeyCache {
   // cache is destroyed or cleared.
   const Key& Get(std::string_view tax_code);
   size_t size() const { return keys_.size(); }
-  void Clear() { keys_.clear(); }
+  void Clear() {
+    keys_.clear();
+    slots_.clear();
+  }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  // A tax code is 10 digits, so its value (< 2^34) identifies it: the table
+  // is open addressing over that number, one probe in a flat array per
+  // signature instead of hashing a string and chasing a node (the load
+  // generator's lookups over 38,000 enterprises were 4% of its CPU).
+  static constexpr uint64_t kEmpty = UINT64_MAX;
+  struct Slot {
+    uint64_t code = kEmpty;
+    uint32_t index = 0;  // into keys_
   };
+  void Grow();
   Key root_;
-  std::unordered_map<std::string, Key, Hash, std::equal_to<>> keys_;
+  std::vector<Slot> slots_;  // power-of-two size, at most half full
+  std::deque<Key> keys_;     // a deque: references stay valid as it grows
 };
 
 // ---------------------------------------------------------------- key files
@@ -276,6 +287,7 @@ class Signer {
  private:
   std::optional<EnterpriseKeyCache> cache_;
   std::optional<Key> admin_;
+  std::string canonical_;  // scratch for Sign, keeps its capacity
 };
 
 // ---------------------------------------------------------------- server side

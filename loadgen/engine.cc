@@ -108,6 +108,7 @@ class Worker {
       slots_.push_back(workload_->NewConnection(io, id_));
       idle_.push_back(c);
     }
+    running_.resize(slots_.size());
     Status s = workload_->NewSource(id_, threads_, &source_);
     if (!s.ok()) {
       SetStatus(s);
@@ -257,9 +258,15 @@ class Worker {
       }
       sent.fetch_add(1, std::memory_order_relaxed);
     }
-    // The callback owns its copy of the job; the slot index is stable.
-    slots_[static_cast<size_t>(slot)]->Execute(
-        j, [this, slot, j](const Outcome& o) { OnDone(slot, j, o); });
+    // The slot keeps the job while it runs, so the callback captures only
+    // this and the slot (no allocation, no copy of the job).
+    Job& running = running_[static_cast<size_t>(slot)];
+    running = std::move(j);
+    slots_[static_cast<size_t>(slot)]->Execute(running, [this, slot](const Outcome& o) {
+      // Out of the slot first: OnDone sends the slot's next job.
+      const Job job = std::move(running_[static_cast<size_t>(slot)]);
+      OnDone(slot, job, o);
+    });
   }
 
   void OnDone(int slot, const Job& job, const Outcome& o) {
@@ -517,6 +524,7 @@ class Worker {
   asio::steady_timer* timer_ = nullptr;
   asio::steady_timer* flush_ = nullptr;
   std::vector<std::unique_ptr<WorkloadConnection>> slots_;
+  std::vector<Job> running_;  // per slot: the job it is executing
   std::vector<int> idle_;
   std::unique_ptr<JobSource> source_;
   Pacer pacer_;

@@ -71,6 +71,9 @@ class ReplayWorkload : public Workload {
   // INT64_MIN before any.
   int64_t max_submitted_unix_us() const;
   std::string TaxCode(uint32_t enterprise) const;
+  // The same without a copy: a view of the workload's table (or, for a huge
+  // generated trace, of *scratch, derived now).
+  std::string_view TaxCodeView(uint32_t enterprise, std::string* scratch) const;
   // Index into ministry_names() of header procedure `procedure`; -1 unknown.
   int ministry_of(uint32_t procedure) const;
 
@@ -88,6 +91,8 @@ class ReplayWorkload : public Workload {
   std::vector<double> withdraw_probability_;  // header procedure -> probability
   std::vector<std::string> ministry_names_;
   std::string filler_;                      // payload bytes (prefixes of it)
+  static constexpr size_t kTaxCodeDigits = 10;
+  std::string tax_codes_;                   // generated traces: enterprise e's code at [10 e, 10 e + 10)
   std::mutex mu_;
   std::map<int, std::unique_ptr<auth::Signer>> signers_;
 };
