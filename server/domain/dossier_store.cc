@@ -94,15 +94,8 @@ int64_t DossierStore::FindEnterprise(uint64_t tax_code) const {
   return e == 0 ? -1 : static_cast<int64_t>(e) - 1;
 }
 
-void DossierStore::Transition(uint32_t index, DossierState state, int64_t at) {
+void DossierStore::AppendLong(uint32_t index, uint64_t v) {
   DossierRecord& r = this->at(index);
-  const uint64_t v = (static_cast<uint64_t>(at - r.last_at) << 4) | static_cast<uint64_t>(state);
-  r.state = static_cast<uint8_t>(state);
-  r.last_at = at;
-  if (r.timeline_len <= kInlineTimeline - 10) {  // room for any varint: write in place
-    r.timeline_len = static_cast<uint8_t>(r.timeline_len + PutVarint(v, r.timeline + r.timeline_len));
-    return;
-  }
   uint8_t buf[10];
   const int n = PutVarint(v, buf);
   if (r.timeline_len != kTimelineOverflow) {

@@ -91,8 +91,28 @@ class DossierStore {
   uint64_t tax_code(uint32_t enterprise) const { return tax_codes_[enterprise]; }
   uint32_t enterprise_count() const { return static_cast<uint32_t>(tax_codes_.size()); }
 
-  // Records a timed transition: state, last_at and the timeline.
-  void Transition(uint32_t index, DossierState state, int64_t at);
+  // Records a timed transition: state, last_at and the timeline. Inline:
+  // the simulation makes about three per lifecycle, nearly all with room
+  // left in the record.
+  void Transition(uint32_t index, DossierState state, int64_t at) {
+    DossierRecord& r = this->at(index);
+    const uint64_t v = (static_cast<uint64_t>(at - r.last_at) << 4) | static_cast<uint64_t>(state);
+    r.state = static_cast<uint8_t>(state);
+    r.last_at = at;
+    if (__builtin_expect(r.timeline_len <= kInlineTimeline - 10, 1)) {  // room for any varint: write in place
+      uint64_t rest = v;
+      uint8_t* out = r.timeline + r.timeline_len;
+      int n = 0;
+      while (rest >= 0x80) {
+        out[n++] = static_cast<uint8_t>(rest | 0x80);
+        rest >>= 7;
+      }
+      out[n++] = static_cast<uint8_t>(rest);
+      r.timeline_len = static_cast<uint8_t>(r.timeline_len + n);
+      return;
+    }
+    AppendLong(index, v);
+  }
   // Changes the state without a timeline entry, for the implied transitions.
   void SetState(uint32_t index, DossierState state) { at(index).state = static_cast<uint8_t>(state); }
   // The full timeline: SUBMITTED at submitted_at; once the state has left
@@ -113,6 +133,9 @@ class DossierStore {
   };
   std::vector<std::unique_ptr<DossierRecord, ChunkDeleter>> chunks_;
   uint32_t size_ = 0;
+  // Transition's tail once the record may be out of room: appends the
+  // varint `v` inline if it fits, else in the side table.
+  void AppendLong(uint32_t index, uint64_t v);
   // The slot holding `tax_code`'s index + 1, or the empty slot where it goes.
   size_t EnterpriseSlot(uint64_t tax_code) const;
   void GrowEnterprises();

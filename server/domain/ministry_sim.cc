@@ -18,13 +18,12 @@ MinistrySim::MinistrySim(int ministry, const SimModel* model, uint64_t seed, boo
       events_(store),
       edf_(store) {}
 
-void MinistrySim::Push(int64_t time, EventKind kind, uint32_t dossier) {
-  uint64_t order = PackOrder(kPriorityWake, 0);
-  if (dossier != kNoDossier) {
-    const DossierRecord& r = store_->at(dossier);
-    order = PackOrder(PriorityOf(kind), r.key);
-  }
-  events_.Push(time, order, dossier, kind);
+void MinistrySim::Push(int64_t time, EventKind kind, uint32_t dossier, const DossierRecord& r) {
+  events_.Push(time, PackOrder(PriorityOf(kind), r.key), dossier, kind);
+}
+
+void MinistrySim::PushWake(int64_t time) {
+  events_.Push(time, PackOrder(kPriorityWake, 0), kNoDossier, EventKind::kWake);
 }
 
 void MinistrySim::Schedule(uint32_t dossier) {
@@ -117,7 +116,7 @@ void MinistrySim::Arrive(uint32_t d, int64_t t) {
   if (simulated_enterprise_) {
     const Uniforms u = RandomOf(r).Draw(RandomPurpose::kFee, 0);
     const int64_t delay = p.fee_delay.Sample(u.u[0], u.u[1]);
-    Push(t + delay, u.u[2] < p.withdraw_probability ? EventKind::kWithdraw : EventKind::kPay, d);
+    Push(t + delay, u.u[2] < p.withdraw_probability ? EventKind::kWithdraw : EventKind::kPay, d, r);
   }
 }
 
@@ -144,7 +143,7 @@ void MinistrySim::Dispatch(int64_t t) {
       const int64_t open = calendar_.NextWorkingInstant(t);
       if (wake_at_ != open) {
         wake_at_ = open;
-        Push(open, EventKind::kWake, kNoDossier);
+        PushWake(open);
       }
       return;
     }
@@ -184,7 +183,7 @@ void MinistrySim::StartReview(uint32_t d, int64_t t) {
       outcome = u.u[3] < p.withdraw_probability ? EventKind::kReviewSupplementWithdraw : EventKind::kReviewSupplement;
     }
   }
-  Push(end, outcome, d);
+  Push(end, outcome, d, r);
 }
 
 void MinistrySim::EndReview(uint32_t d, int64_t t, EventKind outcome) {
@@ -211,7 +210,7 @@ void MinistrySim::EndReview(uint32_t d, int64_t t, EventKind outcome) {
       const Uniforms u = RandomOf(r).Draw(RandomPurpose::kSupplement, r.rounds);
       const int64_t delay = p.supplement_delay.Sample(u.u[0], u.u[1]);
       Push(t + delay, outcome == EventKind::kReviewSupplementWithdraw ? EventKind::kWithdraw : EventKind::kSupplement,
-           d);
+           d, r);
     }
   }
   Dispatch(t);

@@ -70,7 +70,9 @@ class MinistrySim {
 
  private:
   void Process(const Event& e);
-  void Push(int64_t time, EventKind kind, uint32_t dossier);
+  // `r` is the dossier's record, whose key orders the event.
+  void Push(int64_t time, EventKind kind, uint32_t dossier, const DossierRecord& r);
+  void PushWake(int64_t time);
   void Arrive(uint32_t d, int64_t t);
   // `implied`: QUEUED at the same instant as the transition before it, which
   // the timeline leaves implicit.
