@@ -120,7 +120,7 @@ void MinistrySim::Arrive(uint32_t d, int64_t t) {
   }
 }
 
-void MinistrySim::Enqueue(uint32_t d, int64_t t, bool implied) {
+inline void MinistrySim::Enqueue(uint32_t d, int64_t t, bool implied) {
   DossierRecord& r = store_->at(d);
   if (implied) {
     store_->SetState(d, QUEUED);
@@ -158,7 +158,7 @@ void MinistrySim::Dispatch(int64_t t) {
   }
 }
 
-void MinistrySim::StartReview(uint32_t d, int64_t t) {
+inline void MinistrySim::StartReview(uint32_t d, int64_t t) {
   DossierRecord& r = store_->at(d);
   const ProcedureModel& p = model_->procedures()[r.procedure];
   const int64_t wait = t - r.last_at;
