@@ -163,24 +163,26 @@ class Ring {
   const T& front() const { return items_[head_ & mask_]; }
   const T& back() const { return items_[(tail_ - 1) & mask_]; }
   void Push(const T& item) {
-    if (tail_ - head_ == items_.size()) Grow();
+    if (__builtin_expect(tail_ - head_ == capacity_, 0)) Grow();
     items_[tail_++ & mask_] = item;
   }
   T Pop() { return items_[head_++ & mask_]; }
 
  private:
-  void Grow() {
+  // Out of line: inlined, its registers would cost every push a spill.
+  [[gnu::noinline]] void Grow() {
     const size_t old_size = items_.size();
     std::vector<T> grown(old_size == 0 ? 64 : old_size * 2);
     for (size_t i = 0; i < old_size; ++i) grown[i] = items_[(head_ + i) & mask_];
     items_.swap(grown);
     head_ = 0;
     tail_ = old_size;
-    mask_ = items_.size() - 1;
+    capacity_ = items_.size();
+    mask_ = capacity_ - 1;
   }
 
   std::vector<T> items_;
-  uint64_t head_ = 0, tail_ = 0, mask_ = 0;
+  uint64_t head_ = 0, tail_ = 0, mask_ = 0, capacity_ = 0;
 };
 
 // The FIFO waiting line.
