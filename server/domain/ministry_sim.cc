@@ -137,8 +137,8 @@ inline void MinistrySim::Enqueue(uint32_t d, int64_t t, bool implied) {
   Dispatch(t);
 }
 
-void MinistrySim::Dispatch(int64_t t) {
-  while (busy_ < ministry_model_.officers && queued_ > 0) {
+void MinistrySim::DispatchLoop(int64_t t) {
+  do {
     if (!calendar_.IsWorking(t)) {
       const int64_t open = calendar_.NextWorkingInstant(t);
       if (wake_at_ != open) {
@@ -155,7 +155,7 @@ void MinistrySim::Dispatch(int64_t t) {
     if (!fifo_.empty()) Prefetch(fifo_.front());
     if (!edf_.empty()) Prefetch(edf_.top());
     StartReview(d, t);
-  }
+  } while (busy_ < ministry_model_.officers && queued_ > 0);
 }
 
 inline void MinistrySim::StartReview(uint32_t d, int64_t t) {
