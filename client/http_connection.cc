@@ -23,6 +23,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <optional>
 
@@ -169,7 +170,9 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
     if (url_.tls()) InitTls();
   }
 
-  void Send(const HttpRequest& request, Callback done) {
+  // `swap_body` (may be null) is request.body, which the connection may take
+  // by swapping instead of copying.
+  void Send(const HttpRequest& request, Callback done, std::string* swap_body) {
     ++request_seq_;
     busy_ = true;
     done_ = std::move(done);
@@ -183,17 +186,23 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
     parser_.reset();  // got_some() must describe this request's response only
     // A load generator sends the same request again and again (url mode):
     // the bytes from last time serve when nothing changed.
-    if (!(serialized_ &&
-          SameRequest(request, last_request_,
-                      std::string_view(write_buf_).substr(write_buf_.size() - serialized_body_size_)))) {
+    if (!(serialized_ && SameRequest(request, last_request_, SerializedBody()))) {
       serialized_ = false;
       std::string problem = Serialize(request);
       if (!problem.empty()) return PostFailure(ErrorClass::kOther, problem);
+      serialized_body_size_ = request.body.size();  // before a swap changes request.body
+      if (tls_context_) {
+        // One buffer: TLS writes each buffer of a sequence as its own record.
+        write_buf_ += request.body;
+      } else if (swap_body != nullptr) {
+        body_.swap(*swap_body);
+      } else {
+        body_.assign(request.body);
+      }
       last_request_.method.assign(request.method);
       last_request_.target.assign(request.target);
       last_request_.content_type.assign(request.content_type);
       last_request_.headers = request.headers;
-      serialized_body_size_ = request.body.size();
       serialized_ = true;
     }
     if (!tls_error_.empty()) return PostFailure(ErrorClass::kConnect, tls_error_);
@@ -256,8 +265,8 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
     }
   }
 
-  // Writes the request head (and body) into write_buf_; a non-empty return
-  // names a header that would break the framing.
+  // Writes the request head into write_buf_; a non-empty return names a
+  // header that would break the framing.
   std::string Serialize(const HttpRequest& request) {
     if (request.method.empty() || HasLineBreak(request.method) || request.method.find(' ') != std::string::npos) {
       return "invalid request method";
@@ -298,7 +307,6 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
       write_buf_ += "\r\n";
     }
     write_buf_ += "\r\n";
-    write_buf_ += request.body;
     return std::string();
   }
 
@@ -383,9 +391,19 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
     StartExchange();
   }
 
+  // The serialized request's body: write_buf_'s tail over TLS, else body_.
+  std::string_view SerializedBody() const {
+    if (tls_context_) return std::string_view(write_buf_).substr(write_buf_.size() - serialized_body_size_);
+    return body_;
+  }
+
   template <typename Stream>
   void WriteOn(Stream& stream) {
-    net::async_write(stream, net::buffer(write_buf_),
+    // Plain TCP gathers the head and the body in one sendmsg; TLS has both
+    // in write_buf_.
+    const std::array<net::const_buffer, 2> buffers{net::buffer(write_buf_),
+                                                   tls_context_ ? net::const_buffer() : net::buffer(body_)};
+    net::async_write(stream, buffers,
                      [self = shared_from_this(), seq = request_seq_](error_code ec, std::size_t) {
                        if (seq != self->request_seq_) return;
                        // A failed write is left to the read in flight: it ends
@@ -532,9 +550,10 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
   MonotonicClock::time_point deadline_now_;   // the phase's deadline (connect or request)
   uint64_t timer_generation_ = 0;
 
-  std::string write_buf_;
-  HttpRequest last_request_;  // what write_buf_ holds, when serialized_ (but the body: see below)
-  size_t serialized_body_size_ = 0;  // the body is write_buf_'s last so many bytes
+  std::string write_buf_;     // the request head; over TLS, the body too
+  std::string body_;          // plain TCP: the body, written after write_buf_ (swapped in, not copied, when it can be)
+  HttpRequest last_request_;  // what was serialized, when serialized_ (without the body: see SerializedBody)
+  size_t serialized_body_size_ = 0;
   bool serialized_ = false;
   boost::beast::flat_buffer read_buf_;
   ResponseParser::Sink sinks_[2];
@@ -566,7 +585,10 @@ HttpConnection::HttpConnection(net::io_context& io, Url url, ConnectionOptions o
 
 HttpConnection::~HttpConnection() { impl_->Abandon(); }
 
-void HttpConnection::Send(const HttpRequest& request, Callback done) { impl_->Send(request, std::move(done)); }
+void HttpConnection::Send(const HttpRequest& request, Callback done) { impl_->Send(request, std::move(done), nullptr); }
+void HttpConnection::SendSwappingBody(HttpRequest* request, Callback done) {
+  impl_->Send(*request, std::move(done), &request->body);
+}
 bool HttpConnection::busy() const { return impl_->busy(); }
 void HttpConnection::Close() { impl_->Close(); }
 bool HttpConnection::is_open() const { return impl_->is_open(); }

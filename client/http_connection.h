@@ -167,6 +167,11 @@ class HttpConnection {
   // io_context's thread exactly once, never from inside Send.
   // REQUIRES: !busy().
   void Send(const HttpRequest& request, Callback done);
+  // The same, but the connection may take request->body by swapping it with
+  // a buffer of its own instead of copying it (the NSW API's bodies are a few
+  // KB): afterwards request->body holds unspecified bytes, kept for their
+  // capacity. The rest of *request is left as it was.
+  void SendSwappingBody(HttpRequest* request, Callback done);
   // A request is in flight.
   bool busy() const;
   // Closes the transport now. A request in flight completes with kOther

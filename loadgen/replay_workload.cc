@@ -67,18 +67,21 @@ int64_t RetryAfterUs(const std::string& text) {
 // One keep-alive connection with the NSW API on top; lives on one worker.
 class ReplayConnection : public WorkloadConnection {
  public:
-  ReplayConnection(boost::asio::io_context& io, const ReplayWorkload* w, auth::Signer* signer)
-      : w_(w), conn_(io, w->o_.target, w->o_.connection), api_(&conn_, signer, ApiOptionsFor(w->o_)) {}
+  ReplayConnection(boost::asio::io_context& io, const ReplayWorkload* w, ReplayWorkload::ThreadState* thread)
+      : w_(w), thread_(thread), conn_(io, w->o_.target, w->o_.connection),
+        api_(&conn_, thread->signer.get(), ApiOptionsFor(w->o_)) {}
 
   void Execute(const Job& job, std::function<void(const Outcome&)> done) override {
     const std::string_view tax = w_->TaxCodeView(job.enterprise, &tax_scratch_);
     switch (job.kind) {
       case RequestKind::kSubmit: {
-        // One request message per connection, refilled field by field: its
-        // strings keep their capacity, so a submission allocates nothing
-        // here, and the payload (a prefix of the filler) is only cut or
-        // extended to the new size instead of copied whole.
-        SubmitRequest& request = submit_;
+        // One request message per thread, refilled field by field (it is
+        // encoded before Submit returns): its strings keep their capacity,
+        // so a submission allocates nothing here, and the payload (a prefix
+        // of the filler) is only cut or extended to the new size instead of
+        // copied whole.
+        SubmitRequest& request = thread_->submit;
+        bool& payload_is_filler = thread_->payload_is_filler;
         request.set_procedure(w_->header_.procedures(static_cast<int>(job.procedure)));
         std::string& ref = *request.mutable_client_ref();
         ref.assign(w_->o_.run_id);
@@ -86,8 +89,8 @@ class ReplayConnection : public WorkloadConnection {
         ref += job.client_ref;
         std::string& payload = *request.mutable_payload();
         if (job.payload_bytes <= w_->filler_.size()) {
-          if (!payload_is_filler_) payload.clear();
-          payload_is_filler_ = true;
+          if (!payload_is_filler) payload.clear();
+          payload_is_filler = true;
           if (job.payload_bytes <= payload.size()) {
             payload.resize(job.payload_bytes);
           } else {
@@ -95,7 +98,7 @@ class ReplayConnection : public WorkloadConnection {
           }
         } else {
           payload.assign(job.payload_bytes, 'p');  // rare: imported traces only
-          payload_is_filler_ = false;
+          payload_is_filler = false;
         }
         if (w_->o_.submitted_at) {
           const int64_t at = w_->header_.start_us() + job.trace_at_us;
@@ -211,11 +214,10 @@ class ReplayConnection : public WorkloadConnection {
   }
 
   const ReplayWorkload* w_;
+  ReplayWorkload::ThreadState* thread_;
   client::HttpConnection conn_;
   client::NswApi api_;
   std::string tax_scratch_;
-  SubmitRequest submit_;
-  bool payload_is_filler_ = true;  // submit_'s payload is a prefix of the workload's filler
   uint64_t submit_bytes_ = 0;
   int submit_attempt_ = 0;
   std::function<void(const Outcome&)> submit_done_;
@@ -325,18 +327,19 @@ Status ReplayWorkload::NewSource(int thread, int threads, std::unique_ptr<JobSou
   return Status::OK();
 }
 
-auth::Signer* ReplayWorkload::SignerFor(int thread) {
+ReplayWorkload::ThreadState* ReplayWorkload::StateFor(int thread) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto& signer = signers_[thread];
-  if (!signer) {
-    signer = std::make_unique<auth::Signer>(o_.enterprise_root ? auth::Signer::FromEnterpriseRoot(*o_.enterprise_root)
-                                                               : auth::Signer());
+  auto& state = threads_[thread];
+  if (!state) {
+    state = std::make_unique<ThreadState>();
+    state->signer = std::make_unique<auth::Signer>(
+        o_.enterprise_root ? auth::Signer::FromEnterpriseRoot(*o_.enterprise_root) : auth::Signer());
   }
-  return signer.get();
+  return state.get();
 }
 
 std::unique_ptr<WorkloadConnection> ReplayWorkload::NewConnection(boost::asio::io_context& io, int thread) {
-  return std::make_unique<ReplayConnection>(io, this, SignerFor(thread));
+  return std::make_unique<ReplayConnection>(io, this, StateFor(thread));
 }
 
 bool ReplayWorkload::Polled(uint64_t index) const {

@@ -8,7 +8,7 @@
 // 200 to a first submit attempt means the server already had the dossier:
 // a duplicate (the run fails), or with a resumed run id a repeat.
 // Immutable after Create except the per-thread signers (created under a
-// lock, one per worker thread).
+// lock, one per worker thread, with the thread's scratch request).
 #ifndef NSW_LOADGEN_REPLAY_WORKLOAD_H_
 #define NSW_LOADGEN_REPLAY_WORKLOAD_H_
 
@@ -80,7 +80,15 @@ class ReplayWorkload : public Workload {
  private:
   friend class ReplayConnection;
   ReplayWorkload() = default;
-  auth::Signer* SignerFor(int thread);
+  // What the connections of one worker thread share (they run one at a
+  // time): its signer, and the submit message each request refills, so that
+  // its payload stays in cache from one request to the next.
+  struct ThreadState {
+    std::unique_ptr<auth::Signer> signer;
+    SubmitRequest submit;
+    bool payload_is_filler = true;  // submit's payload is a prefix of filler_
+  };
+  ThreadState* StateFor(int thread);
   bool Polled(uint64_t index) const;
 
   ReplayOptions o_;
@@ -94,7 +102,7 @@ class ReplayWorkload : public Workload {
   static constexpr size_t kTaxCodeDigits = 10;
   std::string tax_codes_;                   // generated traces: enterprise e's code at [10 e, 10 e + 10)
   std::mutex mu_;
-  std::map<int, std::unique_ptr<auth::Signer>> signers_;
+  std::map<int, std::unique_ptr<ThreadState>> threads_;
 };
 
 }  // namespace nsw::loadgen
