@@ -41,13 +41,23 @@ void DurationAccumulator::AddTo(Histogram* h) const {
   assert(h->counts_length() == static_cast<int>(counts_length_));
   const bool first = h->count() == 0;
   const int64_t before_min = h->min(), before_max = h->max();
-  for (size_t i = 0; i < counts_length_; ++i) {
-    const uint64_t c = counts_[i] + (carries_ == nullptr ? 0 : carries_[i] << 32);
-    if (c != 0) h->AddAtIndex(static_cast<int>(i), c);
+  const auto clamp = [](int64_t v) { return std::clamp<int64_t>(v, 0, kMaxTrackedMicros); };
+  // Only the indexes from the least to the greatest sample can be non-zero;
+  // most of those are zero still, so the common case is a load and a test.
+  const size_t first_index = CountsIndexFor(clamp(min_)), last_index = CountsIndexFor(clamp(max));
+  const uint32_t* counts = counts_.get();
+  if (carries_ == nullptr) {
+    for (size_t i = first_index; i <= last_index; ++i) {
+      if (counts[i] != 0) h->AddAtIndex(static_cast<int>(i), counts[i]);
+    }
+  } else {
+    for (size_t i = first_index; i <= last_index; ++i) {
+      const uint64_t c = counts[i] + (carries_[i] << 32);
+      if (c != 0) h->AddAtIndex(static_cast<int>(i), c);
+    }
   }
   // AddAtIndex leaves bucket edges as min and max; put back the exact
   // extremes a Histogram recording the clamped values would hold.
-  const auto clamp = [](int64_t v) { return std::clamp<int64_t>(v, 0, kMaxTrackedMicros); };
   const int64_t lo = first ? clamp(min_) : std::min(before_min, clamp(min_));
   const int64_t hi = first ? clamp(max) : std::max(before_max, clamp(max));
   h->RestoreExtremes(lo, hi, h->clamped() + clamped_);
