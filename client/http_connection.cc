@@ -170,9 +170,9 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
     if (url_.tls()) InitTls();
   }
 
-  // `swap_body` (may be null) is request.body, which the connection may take
+  // `swap` (may be null) is &request, whose strings the connection may take
   // by swapping instead of copying.
-  void Send(const HttpRequest& request, Callback done, std::string* swap_body) {
+  void Send(const HttpRequest& request, Callback done, HttpRequest* swap) {
     ++request_seq_;
     busy_ = true;
     done_ = std::move(done);
@@ -190,19 +190,26 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
       serialized_ = false;
       std::string problem = Serialize(request);
       if (!problem.empty()) return PostFailure(ErrorClass::kOther, problem);
-      serialized_body_size_ = request.body.size();  // before a swap changes request.body
+      serialized_body_size_ = request.body.size();  // before a swap changes request
       if (tls_context_) {
         // One buffer: TLS writes each buffer of a sequence as its own record.
         write_buf_ += request.body;
-      } else if (swap_body != nullptr) {
-        body_.swap(*swap_body);
+      } else if (swap != nullptr) {
+        body_.swap(swap->body);
       } else {
         body_.assign(request.body);
       }
-      last_request_.method.assign(request.method);
-      last_request_.target.assign(request.target);
-      last_request_.content_type.assign(request.content_type);
-      last_request_.headers = request.headers;
+      if (swap != nullptr) {
+        last_request_.method.swap(swap->method);
+        last_request_.target.swap(swap->target);
+        last_request_.content_type.swap(swap->content_type);
+        last_request_.headers.swap(swap->headers);
+      } else {
+        last_request_.method.assign(request.method);
+        last_request_.target.assign(request.target);
+        last_request_.content_type.assign(request.content_type);
+        last_request_.headers = request.headers;
+      }
       serialized_ = true;
     }
     if (!tls_error_.empty()) return PostFailure(ErrorClass::kConnect, tls_error_);
@@ -586,8 +593,8 @@ HttpConnection::HttpConnection(net::io_context& io, Url url, ConnectionOptions o
 HttpConnection::~HttpConnection() { impl_->Abandon(); }
 
 void HttpConnection::Send(const HttpRequest& request, Callback done) { impl_->Send(request, std::move(done), nullptr); }
-void HttpConnection::SendSwappingBody(HttpRequest* request, Callback done) {
-  impl_->Send(*request, std::move(done), &request->body);
+void HttpConnection::SendSwapping(HttpRequest* request, Callback done) {
+  impl_->Send(*request, std::move(done), request);
 }
 bool HttpConnection::busy() const { return impl_->busy(); }
 void HttpConnection::Close() { impl_->Close(); }

@@ -167,11 +167,11 @@ class HttpConnection {
   // io_context's thread exactly once, never from inside Send.
   // REQUIRES: !busy().
   void Send(const HttpRequest& request, Callback done);
-  // The same, but the connection may take request->body by swapping it with
-  // a buffer of its own instead of copying it (the NSW API's bodies are a few
-  // KB): afterwards request->body holds unspecified bytes, kept for their
-  // capacity. The rest of *request is left as it was.
-  void SendSwappingBody(HttpRequest* request, Callback done);
+  // The same, but the connection may take the request's strings (the body
+  // above all: the NSW API's are a few KB) by swapping them with buffers of
+  // its own instead of copying them: afterwards every field of *request
+  // holds an unspecified value, kept for its capacity; refill them all.
+  void SendSwapping(HttpRequest* request, Callback done);
   // A request is in flight.
   bool busy() const;
   // Closes the transport now. A request in flight completes with kOther

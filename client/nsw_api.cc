@@ -164,8 +164,8 @@ class NswApi::Impl : public std::enable_shared_from_this<Impl> {
       });
       return;
     }
-    // The body is handed over, not copied; the next call refills it.
-    connection_->SendSwappingBody(&request_, [self = shared_from_this()](const HttpResult& r) {
+    // Handed over, not copied: the next call refills every field.
+    connection_->SendSwapping(&request_, [self = shared_from_this()](const HttpResult& r) {
       if (self->abandoned_) return;
       self->Finish<Reply>(r);
     });

@@ -284,6 +284,50 @@ TEST_F(ConnectionTest, RepeatedRequestsReuseBytesAndChangesAreSent) {
   EXPECT_EQ(conn->connects(), 1u);
 }
 
+// SendSwapping takes the request's strings instead of copying them, so the
+// caller refills every field; what is sent is what was filled in, also when
+// it equals the previous request (its serialized bytes are reused) and when
+// a stale connection makes it go out twice.
+TEST_F(ConnectionTest, SendSwappingSendsWhatWasFilledIn) {
+  handler_ = [](const LoopbackRequest& req, LoopbackResponse* resp) { resp->body = req.body; };
+  auto conn = Connect();
+  HttpRequest req;
+  auto send = [&](const std::string& target, const std::string& n, const std::string& body) {
+    req.method = "POST";
+    req.target = target;
+    req.content_type = "text/plain";
+    req.headers.resize(1);
+    req.headers[0] = {"X-N", n};
+    req.body = body;
+    std::optional<Saved> saved;
+    conn->SendSwapping(&req, [&](const HttpResult& r) { saved = Save(r); });
+    RunUntil([&] { return saved.has_value(); });
+    return saved.value_or(Saved{});
+  };
+  const std::string big(5000, 'x');
+  EXPECT_EQ(send("/a", "1", "body-1").body, "body-1");
+  EXPECT_EQ(send("/a", "1", "body-1").body, "body-1");
+  EXPECT_EQ(send("/b", "2", big).body, big);
+  server_->CloseAll();
+  Drain();
+  Saved retried = send("/c", "3", "body-3");
+  EXPECT_EQ(retried.attempts, 2);
+  EXPECT_EQ(retried.body, "body-3");
+  EXPECT_EQ(send("/d", "4", "").body, "");
+  const auto& seen = server_->requests();
+  ASSERT_EQ(seen.size(), 5u);
+  const char* targets[] = {"/a", "/a", "/b", "/c", "/d"};
+  const char* ns[] = {"1", "1", "2", "3", "4"};
+  const std::string bodies[] = {"body-1", "body-1", big, "body-3", ""};
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].method, "POST") << i;
+    EXPECT_EQ(seen[i].target, targets[i]) << i;
+    EXPECT_EQ(seen[i].header("x-n"), ns[i]) << i;
+    EXPECT_EQ(seen[i].header("content-type"), "text/plain") << i;
+    EXPECT_EQ(seen[i].body, bodies[i]) << i;
+  }
+}
+
 // The lazy request timer must not outlive Close: an owner that closes the
 // connection and then runs its io_context until it is out of work would
 // otherwise wait out the request timeout.
