@@ -6,6 +6,7 @@
 
 #include <spdlog/logger.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <exception>
@@ -21,6 +22,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -204,6 +206,95 @@ Awaitable<std::tuple<beast::error_code, size_t>> WriteAll(Stream& stream, std::s
   co_return std::tuple(ec, written + n);
 }
 
+// The deadline of a plain-TCP connection's wait for its next request. One
+// timer per connection, armed at the deadline and re-armed only when it
+// fires early (the deadline moved on since): arming Beast's stream timer
+// around every keep-alive wait queued a timer, cancelled it and ran its
+// cancelled handler once per request. On expiry during a wait it cancels the
+// socket's operations, which ends the wait with operation_aborted.
+class IdleDeadline {
+ public:
+  explicit IdleDeadline(Socket* socket) : state_(std::make_shared<State>(socket)) {}
+  IdleDeadline(const IdleDeadline&) = delete;
+  IdleDeadline& operator=(const IdleDeadline&) = delete;
+
+  // A wait starts: it may last `timeout`.
+  void Begin(std::chrono::microseconds timeout) {
+    State& s = *state_;
+    s.deadline = std::chrono::steady_clock::now() + timeout;
+    s.waiting = true;
+    s.expired = false;
+    if (s.armed && s.timer.expiry() <= s.deadline) return;  // fires in time and looks again then
+    Arm(state_);
+  }
+  void End() { state_->waiting = false; }
+  // Whether the wait that just ended was ended by the deadline.
+  bool expired() const { return state_->expired; }
+
+ private:
+  struct State {
+    explicit State(Socket* s) : socket(s), timer(s->get_executor()) {}
+    Socket* socket;
+    net::steady_timer timer;
+    std::chrono::steady_clock::time_point deadline;
+    uint64_t generation = 0;  // of the latest arming; a superseded one's handler does nothing
+    bool armed = false;
+    bool waiting = false;
+    bool expired = false;
+  };
+
+  // The handler holds the state weakly: when the session ends first, the
+  // timer dies with the state and its cancelled handler finds nothing.
+  static void Arm(const std::shared_ptr<State>& state) {
+    State& s = *state;
+    const uint64_t generation = ++s.generation;
+    s.armed = true;
+    s.timer.expires_at(s.deadline);
+    s.timer.async_wait([weak = std::weak_ptr<State>(state), generation](const beast::error_code& ec) {
+      std::shared_ptr<State> state = weak.lock();
+      if (!state || state->generation != generation) return;
+      State& s = *state;
+      s.armed = false;
+      if (ec || !s.waiting) return;  // busy with a request: the next Begin arms again
+      if (std::chrono::steady_clock::now() < s.deadline) {
+        Arm(state);
+        return;
+      }
+      s.expired = true;
+      beast::error_code ignored;
+      s.socket->cancel(ignored);
+    });
+  }
+
+  std::shared_ptr<State> state_;
+};
+
+// Waits for the next request on an idle plain-TCP connection and reads what
+// has arrived. Readiness first, then one non-blocking read: an
+// async_read_some here would first try a speculative recvmsg, which fails
+// with EAGAIN on nearly every keep-alive connection (its client is still
+// reading the previous answer). The read takes the buffer's whole capacity,
+// so a request larger than the first read arrives in one recvmsg once the
+// buffer has grown to hold one. An error ends the connection, as before.
+Awaitable<beast::error_code> WaitAndRead(Socket& socket, beast::flat_buffer& buffer, IdleDeadline& deadline,
+                                         std::chrono::microseconds timeout) {
+  deadline.Begin(timeout);
+  for (;;) {
+    auto [wait_ec] = co_await socket.async_wait(net::socket_base::wait_read, Tuple());
+    if (wait_ec) {
+      deadline.End();
+      co_return deadline.expired() ? beast::error_code(beast::error::timeout) : wait_ec;
+    }
+    beast::error_code ec;
+    const size_t n = socket.read_some(buffer.prepare(std::max(kFirstReadBytes, buffer.capacity())), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) continue;  // a stale wakeup
+    deadline.End();
+    if (ec) co_return ec;
+    buffer.commit(n);
+    co_return beast::error_code();
+  }
+}
+
 template <typename Stream>
 Stream MakeStream(Socket socket, SessionEnv* env) {
   if constexpr (kIsTls<Stream>) {
@@ -299,6 +390,8 @@ Awaitable<void> Serve(Socket socket, SessionEnv* env, Worker* worker, std::strin
   Worker::Slot slot;
   slot.cancel = [&tcp] { tcp.cancel(); };
   Registered registered(worker, &slot);
+  std::optional<IdleDeadline> idle_deadline;
+  if constexpr (!kIsTls<Stream>) idle_deadline.emplace(&tcp.socket());
   beast::flat_buffer buffer;
   const auto read_timeout = Micros(options.read_timeout_us);
   // Reused across the connection's requests: the body's and the serialized
@@ -328,11 +421,18 @@ Awaitable<void> Serve(Socket socket, SessionEnv* env, Worker* worker, std::strin
     if (buffer.size() == 0) {
       if (worker->draining) break;
       slot.idle = true;
-      tcp.expires_after(first ? read_timeout : Micros(options.idle_timeout_us));
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), Tuple());
-      slot.idle = false;
-      if (ec) break;
-      buffer.commit(n);
+      const auto timeout = first ? read_timeout : Micros(options.idle_timeout_us);
+      if constexpr (!kIsTls<Stream>) {
+        const beast::error_code ec = co_await WaitAndRead(tcp.socket(), buffer, *idle_deadline, timeout);
+        slot.idle = false;
+        if (ec) break;
+      } else {
+        tcp.expires_after(timeout);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), Tuple());
+        slot.idle = false;
+        if (ec) break;
+        buffer.commit(n);
+      }
     }
     first = false;
     const bool observed = !env->observers->empty();
