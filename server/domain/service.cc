@@ -19,12 +19,15 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstddef>
 #include <limits>
 #include <deque>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
+
+#include <google/protobuf/arena.h>
 
 #include "proto/units.h"
 #include "server/domain/dossier_store.h"
@@ -64,6 +67,10 @@ struct Replies {
     for (auto& r : closures) r();
   }
 };
+
+// The first arena block of a submission's journal record, on the stack:
+// the record, its submission and their strings' headers fit in it.
+constexpr size_t kRecordArenaBytes = 1024;
 
 constexpr int64_t kMaxTimestamp = 100'000'000'000'000'000LL;  // year ~5100: keeps arithmetic far from overflow
 
@@ -128,7 +135,9 @@ class NswService::Impl {
 
   Status Start();
   void Stop();
-  void Submit(std::string_view enterprise, const SubmitRequest& request, SubmitCallback done);
+  // `payload`: request.payload() itself, to be moved into the journal
+  // record, or null to copy it.
+  void Submit(std::string_view enterprise, const SubmitRequest& request, std::string* payload, SubmitCallback done);
   Result GetDossier(std::string_view enterprise, uint64_t id, Dossier* out);
   Result FindDossier(std::string_view enterprise, std::string_view client_ref, Dossier* out);
   void Act(std::string_view enterprise, uint64_t id, EnterpriseAction action, DossierCallback done);
@@ -566,7 +575,8 @@ int64_t NswService::Impl::NextWallInstantLocked() {
 
 // ------------------------------------------------------------------ submit
 
-void NswService::Impl::Submit(std::string_view enterprise, const SubmitRequest& request, SubmitCallback done) {
+void NswService::Impl::Submit(std::string_view enterprise, const SubmitRequest& request, std::string* payload,
+                              SubmitCallback done) {
   Replies replies;
   bool answered = false;  // `done` has been moved into a reply or a waiting list
   auto answer = [&replies, &done, &answered](Result result) {
@@ -657,15 +667,27 @@ void NswService::Impl::Submit(std::string_view enterprise, const SubmitRequest& 
           r.flags = kFlagPending | (late ? kFlagLate : 0);
           const uint32_t d = store_.Add(r);
           index_.Insert(d);
-          JournalRecord record;
+          // The record lives only until the journal has serialized it: on
+          // an arena whose first block is on the stack, its fields are not
+          // separate heap objects, and a moved payload keeps its buffer.
+          alignas(std::max_align_t) char first_block[kRecordArenaBytes];
+          google::protobuf::ArenaOptions arena_options;
+          arena_options.initial_block = first_block;
+          arena_options.initial_block_size = sizeof first_block;
+          google::protobuf::Arena arena(arena_options);
+          JournalRecord& record = *google::protobuf::Arena::CreateMessage<JournalRecord>(&arena);
           record.set_sequence(++last_seq_);
           record.set_sim_time_us(t);
           SubmissionRecord* sub = record.mutable_submission();
           sub->set_dossier_id(d + 1);
-          sub->set_enterprise(std::string(enterprise));
+          sub->set_enterprise(enterprise.data(), enterprise.size());
           sub->set_procedure(request.procedure());
           sub->set_client_ref(request.client_ref());
-          sub->set_payload(request.payload());
+          if (payload != nullptr) {
+            sub->set_payload(std::move(*payload));
+          } else {
+            sub->set_payload(request.payload());
+          }
           sub->set_late(late);
           Pending p;
           p.kind = Pending::Kind::kSubmission;
@@ -982,7 +1004,11 @@ Status NswService::Start() { return impl_->Start(); }
 void NswService::Stop() { impl_->Stop(); }
 bool NswService::ready() const { return impl_->ready(); }
 void NswService::Submit(std::string_view enterprise, const SubmitRequest& request, SubmitCallback done) {
-  impl_->Submit(enterprise, request, std::move(done));
+  impl_->Submit(enterprise, request, nullptr, std::move(done));
+}
+
+void NswService::Submit(std::string_view enterprise, SubmitRequest&& request, SubmitCallback done) {
+  impl_->Submit(enterprise, request, request.mutable_payload(), std::move(done));
 }
 Result NswService::GetDossier(std::string_view enterprise, uint64_t id, Dossier* out) {
   return impl_->GetDossier(enterprise, id, out);

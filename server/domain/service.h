@@ -115,6 +115,9 @@ class NswService {
   // the same reference and body (after the first is durable); kConflict for
   // the same reference with another body.
   void Submit(std::string_view enterprise, const SubmitRequest& request, SubmitCallback done);
+  // The same, free to take the request's payload into the journal record
+  // instead of copying it (the router's decoded body is not used after).
+  void Submit(std::string_view enterprise, SubmitRequest&& request, SubmitCallback done);
   // GET /v1/dossiers/{id}: kNotFound unless it exists and is `enterprise`'s.
   Result GetDossier(std::string_view enterprise, uint64_t id, Dossier* out);
   // GET /v1/dossiers?client_ref=R

@@ -455,7 +455,8 @@ void Router::Dispatch(const Exchange& exchange, const Request& request, const Po
         }
       }
       // Called once, on the writer thread (or this one): moves, not copies.
-      service_->Submit(principal, *submit,
+      // The decoded request is not read after the call: its payload may move.
+      service_->Submit(principal, std::move(*submit),
                        [this, context = ReplyContext(exchange), post, done = std::move(done)](
                            const Result& result, const SubmitReply& reply) mutable {
                          post([this, context = std::move(context), result, reply, done = std::move(done)]() mutable {
