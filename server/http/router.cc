@@ -10,6 +10,7 @@
 
 #include <google/protobuf/arena.h>
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 
@@ -153,6 +154,63 @@ struct ReplyContext {
   Encoding reply;
   std::string request_id;
 };
+
+// The request header fields the router reads, taken in one pass over the
+// fields: each basic_fields::operator[] is an ordered-set lookup with
+// case-insensitive name compares, and a signed request needed seven. Each
+// value is that of the first field of its name, as operator[] gives, and
+// empty when there is none.
+struct HeaderValues {
+  explicit HeaderValues(const RequestHeader& header);
+  std::string_view request_id;
+  std::string_view content_type;
+  std::string_view accept;
+  std::string_view authorization;
+  std::string_view enterprise;
+  std::string_view host;
+};
+
+HeaderValues::HeaderValues(const RequestHeader& header) {
+  // Beast knows a field's name as an enum when it is a registered one;
+  // the two nsw headers are compared by name unless Beast ever knows them.
+  static const bhttp::field request_id_field = bhttp::string_to_field(kRequestIdHeader);
+  static const bhttp::field enterprise_field = bhttp::string_to_field(auth::kEnterpriseHeader);
+  bool seen_request_id = false, seen_content_type = false, seen_accept = false, seen_authorization = false,
+       seen_enterprise = false, seen_host = false;
+  auto take = [](bool* seen, std::string_view* out, const auto& f) {
+    if (*seen) return;
+    *seen = true;
+    *out = f.value();
+  };
+  auto is = [](const auto& f, bhttp::field known, std::string_view name) {
+    return known != bhttp::field::unknown ? f.name() == known
+                                          : f.name() == bhttp::field::unknown &&
+                                                boost::beast::iequals(f.name_string(), name);
+  };
+  for (const auto& f : header) {
+    switch (f.name()) {
+      case bhttp::field::content_type:
+        take(&seen_content_type, &content_type, f);
+        continue;
+      case bhttp::field::accept:
+        take(&seen_accept, &accept, f);
+        continue;
+      case bhttp::field::authorization:
+        take(&seen_authorization, &authorization, f);
+        continue;
+      case bhttp::field::host:
+        take(&seen_host, &host, f);
+        continue;
+      default:
+        break;
+    }
+    if (is(f, request_id_field, kRequestIdHeader)) {
+      take(&seen_request_id, &request_id, f);
+    } else if (is(f, enterprise_field, auth::kEnterpriseHeader)) {
+      take(&seen_enterprise, &enterprise, f);
+    }
+  }
+}
 
 // The first arena block of a decoded submission, on the stack: a typical
 // body (a few KB of payload) decodes without a heap allocation.
@@ -330,12 +388,13 @@ bool Router::Match(const RequestHeader& header, std::string_view path, Exchange*
 }
 
 bool Router::Prepare(const RequestHeader& header, bool has_body, Exchange* exchange, Response* refusal) {
-  exchange->request_id = request_ids_.For(header[kRequestIdHeader]);
+  const HeaderValues values(header);
+  exchange->request_id = request_ids_.For(values.request_id);
   Encoding body_encoding = Encoding::kProtobuf;
-  std::string_view content_type = header[bhttp::field::content_type];
+  std::string_view content_type = values.content_type;
   bool known_type = ParseContentType(content_type, &body_encoding);
   exchange->body = body_encoding;
-  if (!NegotiateReply(header[bhttp::field::accept], has_body && known_type ? body_encoding : Encoding::kJson,
+  if (!NegotiateReply(values.accept, has_body && known_type ? body_encoding : Encoding::kJson,
                       &exchange->reply)) {
     exchange->reply = Encoding::kJson;
     *refusal = ErrorResponse(*exchange, bhttp::status::not_acceptable, "not_acceptable",
@@ -352,8 +411,7 @@ bool Router::Prepare(const RequestHeader& header, bool has_body, Exchange* excha
   if (IsSignedRoute(route)) {
     exchange->signed_route = true;
     auth::AuthVerdict verdict =
-        verifier_->CheckHeaders(header[bhttp::field::authorization], header[auth::kEnterpriseHeader],
-                                NowUnixSeconds(), &exchange->auth);
+        verifier_->CheckHeaders(values.authorization, values.enterprise, NowUnixSeconds(), &exchange->auth);
     if (!verdict.ok()) {
       *refusal = ErrorResponse(*exchange, bhttp::status::unauthorized, auth::AuthCodeName(verdict.code),
                                verdict.message);
@@ -421,11 +479,12 @@ void Router::Complete(const Post& post, Done done, Response response) {
 
 void Router::Dispatch(const Exchange& exchange, const Request& request, const Post& post, Done done) {
   if (exchange.signed_route) {
+    const HeaderValues values(request);
     auth::RequestParts parts;
     parts.method = request.method_string();
     parts.target = request.target();
-    parts.host = request[bhttp::field::host];
-    parts.content_type = request[bhttp::field::content_type];
+    parts.host = values.host;
+    parts.content_type = values.content_type;
     parts.body = request.body();
     auth::AuthVerdict verdict = verifier_->CheckSignature(exchange.auth, parts);
     if (!verdict.ok()) {
