@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <bit>
 #include <cassert>
+#include <cmath>
+#include <functional>
+#include <memory>
 
 namespace nsw {
 
@@ -63,6 +66,38 @@ void DurationAccumulator::AddTo(Histogram* h) const {
   h->RestoreExtremes(lo, hi, h->clamped() + clamped_);
 }
 
+int64_t DurationAccumulator::ValueAtPercentile(double percentile) const {
+  // Histogram::ValueAtPercentile (proto/histogram.cc) over these counts,
+  // with the Histogram's min and max: the clamped exact extremes.
+  if (count == 0) return 0;
+  const auto clamp = [](int64_t v) { return std::clamp<int64_t>(v, 0, kMaxTrackedMicros); };
+  const int64_t lowest = clamp(min_), highest = clamp(max);
+  if (!(percentile > 0.0)) return lowest;
+  if (percentile >= 100.0) return highest;
+  const long double exact = static_cast<long double>(percentile) / 100.0L * static_cast<long double>(count);
+  const long double nearest = std::round(exact);
+  uint64_t wanted = std::fabs(exact - nearest) <= 1e-9L * std::max(1.0L, exact)
+                        ? static_cast<uint64_t>(nearest)
+                        : static_cast<uint64_t>(std::ceil(exact));
+  wanted = std::clamp<uint64_t>(wanted, 1, count);
+  uint64_t running = 0;
+  const size_t last = CountsIndexFor(highest);
+  for (size_t i = CountsIndexFor(lowest); i <= last; ++i) {
+    running += counts_[i] + (carries_ == nullptr ? 0 : carries_[i] << 32);
+    if (running >= wanted) {
+      // The index's bucket: its lowest value and width (Histogram's
+      // value_at_index and HighestEquivalentValue).
+      const int bucket = std::max(static_cast<int>(i >> half_magnitude_) - 1, 0);
+      const int64_t half = int64_t{1} << half_magnitude_;
+      int64_t sub_bucket = static_cast<int64_t>(i & static_cast<size_t>(half - 1)) + half;
+      if (static_cast<int>(i >> half_magnitude_) == 0) sub_bucket -= half;
+      const int64_t bucket_lowest = sub_bucket << bucket;
+      return std::min(bucket_lowest + (int64_t{1} << bucket) - 1, highest);
+    }
+  }
+  return highest;
+}
+
 namespace {
 
 void FillDuration(const std::vector<const DurationAccumulator*>& parts, DurationStats* out) {
@@ -78,12 +113,19 @@ void FillDuration(const std::vector<const DurationAccumulator*>& parts, Duration
   if (count == 0) return;
   out->set_mean_seconds(static_cast<double>(sum) / static_cast<double>(count) / 1e6);
   out->set_max_seconds(static_cast<double>(max) / 1e6);
-  Histogram merged(DurationAccumulator::kMaxTrackedMicros, parts.front()->significant_digits());
-  for (const DurationAccumulator* p : parts) p->AddTo(&merged);
-  const Histogram* h = &merged;
   // A percentile never exceeds the exact maximum (the histogram reports a
-  // bucket's upper edge, and clamps beyond its range).
-  auto pct = [h, max](double p) { return static_cast<double>(std::min(h->ValueAtPercentile(p), max)) / 1e6; };
+  // bucket's upper edge, and clamps beyond its range). One group reads its
+  // own counts; several are merged into a Histogram first.
+  std::function<int64_t(double)> value_at;
+  std::unique_ptr<Histogram> merged;
+  if (parts.size() == 1) {
+    value_at = [p = parts.front()](double percentile) { return p->ValueAtPercentile(percentile); };
+  } else {
+    merged = std::make_unique<Histogram>(DurationAccumulator::kMaxTrackedMicros, parts.front()->significant_digits());
+    for (const DurationAccumulator* p : parts) p->AddTo(merged.get());
+    value_at = [h = merged.get()](double percentile) { return h->ValueAtPercentile(percentile); };
+  }
+  auto pct = [&value_at, max](double p) { return static_cast<double>(std::min(value_at(p), max)) / 1e6; };
   out->set_p50_seconds(pct(50));
   out->set_p90_seconds(pct(90));
   out->set_p99_seconds(pct(99));

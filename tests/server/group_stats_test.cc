@@ -49,6 +49,10 @@ TEST(DurationAccumulatorTest, HistogramEqualsRecordingEverySample) {
     Histogram got_a(DurationAccumulator::kMaxTrackedMicros, digits);
     a.AddTo(&got_a);
     ExpectSame(got_a, want_a);
+    for (double p : {0.0, 0.001, 1.0, 10.0, 33.3, 50.0, 90.0, 99.0, 99.9, 99.99, 100.0}) {
+      EXPECT_EQ(a.ValueAtPercentile(p), want_a.ValueAtPercentile(p)) << digits << " " << p;
+      EXPECT_EQ(b.ValueAtPercentile(p), want_b.ValueAtPercentile(p)) << digits << " " << p;
+    }
 
     // Several accumulators into one histogram: what Histogram::Merge gives.
     Histogram merged(DurationAccumulator::kMaxTrackedMicros, digits);
@@ -72,6 +76,8 @@ TEST(DurationAccumulatorTest, ExactExtremesAndCounts) {
   EXPECT_EQ(a.count, 3u);
   EXPECT_EQ(a.max, 7654321);
   EXPECT_EQ(static_cast<int64_t>(a.sum), 1234567 + 7654321 + 1000);
+  EXPECT_EQ(a.ValueAtPercentile(50), h.ValueAtPercentile(50));
+  EXPECT_EQ(DurationAccumulator(2).ValueAtPercentile(50), 0);
 }
 
 }  // namespace
