@@ -128,6 +128,23 @@ Awaitable<Response> DispatchAsync(Router& router, Worker* worker, const Exchange
 // The errors are those of Beast's async_read_header / async_read
 // (end_of_stream when the peer closes before a byte of the message,
 // partial_message after).
+// ReadParsed's first step without a coroutine: feeds the buffer to the
+// parser. True when that settled it: `done(parser)` (*ec clear) or a parse
+// error (*ec set); false when the parser needs more than the buffer holds.
+template <typename Done>
+bool ParseBuffered(beast::flat_buffer& buffer, RequestParser& parser, Done done, beast::error_code* ec) {
+  for (;;) {
+    if (done(parser)) return true;
+    if (buffer.size() == 0) return false;
+    const size_t used = parser.put(buffer.data(), *ec);
+    buffer.consume(used);
+    if (!*ec && used > 0) continue;
+    if (*ec && *ec != bhttp::error::need_more) return true;
+    *ec = {};
+    return false;
+  }
+}
+
 template <typename Stream, typename Done>
 Awaitable<beast::error_code> ReadParsed(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
                                         std::chrono::microseconds timeout, Done done) {
@@ -447,8 +464,13 @@ Awaitable<void> Serve(Socket socket, SessionEnv* env, Worker* worker, std::strin
     RequestParser parser(std::piecewise_construct, std::make_tuple(std::move(body_storage)));
     parser.header_limit(options.max_header);
     parser.body_limit(options.max_body);
-    const beast::error_code header_ec = co_await ReadParsed(
-        stream, buffer, parser, read_timeout, [](const RequestParser& p) { return p.is_header_done(); });
+    // A request that arrived whole is parsed here, without entering
+    // ReadParsed's coroutine; ReadParsed picks up where this stopped.
+    const auto header_done = [](const RequestParser& p) { return p.is_header_done(); };
+    beast::error_code header_ec;
+    if (!ParseBuffered(buffer, parser, header_done, &header_ec)) {
+      header_ec = co_await ReadParsed(stream, buffer, parser, read_timeout, header_done);
+    }
 
     Request& request = parser.get();
     Response response;
@@ -507,8 +529,11 @@ Awaitable<void> Serve(Socket socket, SessionEnv* env, Worker* worker, std::strin
           if (continue_ec) break;
         }
         parser.eager(true);
-        const beast::error_code body_ec = co_await ReadParsed(
-            stream, buffer, parser, read_timeout, [](const RequestParser& p) { return p.is_done(); });
+        const auto body_done = [](const RequestParser& p) { return p.is_done(); };
+        beast::error_code body_ec;
+        if (!ParseBuffered(buffer, parser, body_done, &body_ec)) {
+          body_ec = co_await ReadParsed(stream, buffer, parser, read_timeout, body_done);
+        }
         if (body_ec) {
           if (!ClassifyReadError(body_ec, options, &error_status, &error_code, &error_message)) break;
           response = router.Refuse(&request, error_status, error_code, error_message);
