@@ -222,6 +222,7 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
     }
   }
 
+  void ForgetCallback() { done_ = nullptr; }
   bool busy() const { return busy_; }
   bool is_open() const { return open_; }
 
@@ -596,6 +597,7 @@ void HttpConnection::Send(const HttpRequest& request, Callback done) { impl_->Se
 void HttpConnection::SendSwapping(HttpRequest* request, Callback done) {
   impl_->Send(*request, std::move(done), request);
 }
+void HttpConnection::ForgetCallback() { impl_->ForgetCallback(); }
 bool HttpConnection::busy() const { return impl_->busy(); }
 void HttpConnection::Close() { impl_->Close(); }
 bool HttpConnection::is_open() const { return impl_->is_open(); }

@@ -172,6 +172,9 @@ class HttpConnection {
   // its own instead of copying them: afterwards every field of *request
   // holds an unspecified value, kept for its capacity; refill them all.
   void SendSwapping(HttpRequest* request, Callback done);
+  // The request in flight, if any, completes without calling its callback
+  // (an owner of the callback going away first); the connection carries on.
+  void ForgetCallback();
   // A request is in flight.
   bool busy() const;
   // Closes the transport now. A request in flight completes with kOther

@@ -1,9 +1,9 @@
 // NswApi and SyncNswClient (client/nsw_api.h): builds each NSW request in a
 // reused HttpRequest, signs it, sends it on the connection and decodes the
-// answer into a reused reply message. The Impl is shared with the pending
-// connection callback (which captures nothing else, so it fits
-// std::function's small buffer), and an abandoned flag lets the owner go
-// away with a call in flight.
+// answer into a reused reply message. The pending connection callback
+// captures only a plain pointer to the Impl (so std::function stores it
+// without allocating); an owner going away with a call in flight marks the
+// Impl abandoned and has the connection forget that callback.
 #include "client/nsw_api.h"
 
 #include <boost/asio/io_context.hpp>
@@ -165,15 +165,25 @@ class NswApi::Impl : public std::enable_shared_from_this<Impl> {
       return;
     }
     // Handed over, not copied: the next call refills every field.
-    connection_->SendSwapping(&request_, [self = shared_from_this()](const HttpResult& r) {
+    // The callback holds a plain pointer: an owning capture (a shared_ptr)
+    // is not trivially copyable, so std::function would put it on the heap,
+    // one allocation per call. The Impl outlives it: Abandon has the
+    // connection forget it.
+    in_connection_ = true;
+    connection_->SendSwapping(&request_, [self = this](const HttpResult& r) {
+      self->in_connection_ = false;
       if (self->abandoned_) return;
+      auto keep = self->shared_from_this();  // `done` may destroy the NswApi
       self->Finish<Reply>(r);
     });
   }
 
   std::string& target() { return request_.target; }
   bool busy() const { return busy_; }
-  void Abandon() { abandoned_ = true; }
+  void Abandon() {
+    abandoned_ = true;
+    if (in_connection_) connection_->ForgetCallback();
+  }
   HttpConnection* connection() const { return connection_; }
   const ApiOptions& options() const { return options_; }
 
@@ -254,6 +264,7 @@ class NswApi::Impl : public std::enable_shared_from_this<Impl> {
   std::tuple<SubmitReply, Dossier, nsw::CatalogProto, Stats, ClockReply> replies_;
   bool busy_ = false;
   bool abandoned_ = false;
+  bool in_connection_ = false;  // the connection holds this call's callback
 };
 
 NswApi::NswApi(HttpConnection* connection, auth::Signer* signer, ApiOptions options)
