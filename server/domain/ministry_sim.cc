@@ -26,8 +26,7 @@ void MinistrySim::PushWake(int64_t time) {
   events_.Push(time, PackOrder(kPriorityWake, 0), kNoDossier, EventKind::kWake);
 }
 
-void MinistrySim::Schedule(uint32_t dossier) {
-  const DossierRecord& r = store_->at(dossier);
+void MinistrySim::Schedule(uint32_t dossier, const DossierRecord& r) {
   events_.PushArrival(r.submitted_at, PackOrder(kPriorityArrival, r.key), dossier);
 }
 

@@ -55,8 +55,9 @@ class MinistrySim {
   MinistrySim(const MinistrySim&) = delete;
   MinistrySim& operator=(const MinistrySim&) = delete;
 
-  // Schedules the dossier's arrival at its submitted_at.
-  void Schedule(uint32_t dossier);
+  // Schedules the dossier's arrival at its submitted_at; `r` is its record,
+  // which the caller has already looked up.
+  void Schedule(uint32_t dossier, const DossierRecord& r);
   // Processes every event with time < t.
   void Advance(int64_t t);
   // An enterprise follow-up at t: processes every event ordered before it

@@ -18,7 +18,7 @@ Simulation::Simulation(const Catalog& catalog, const SimModel& model, const SimO
 
 void Simulation::Schedule(uint32_t dossier) {
   const DossierRecord& r = store_->at(dossier);
-  ministries_[model_.procedures()[r.procedure].ministry]->Schedule(dossier);
+  ministries_[model_.procedures()[r.procedure].ministry]->Schedule(dossier, r);
 }
 
 void Simulation::AdvanceTo(int64_t t) {
