@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <utility>
@@ -219,6 +220,44 @@ Key HmacSha256(const Key& key, std::string_view data) {
 }
 
 namespace {
+
+// HMAC-SHA256 split at the key: the SHA-256 contexts after the inner and
+// the outer padded key block. HmacFromState(HmacStateOf(key), data) equals
+// HmacSha256(key, data).
+struct HmacState {
+  SHA256_CTX inner;
+  SHA256_CTX outer;
+};
+
+HmacState HmacStateOf(const Key& key) {
+  uint8_t pad[SHA256_CBLOCK];
+  HmacState state;
+  std::memset(pad, 0x36, sizeof pad);
+  for (size_t i = 0; i < key.size(); ++i) pad[i] ^= key[i];
+  SHA256_Init(&state.inner);
+  SHA256_Update(&state.inner, pad, sizeof pad);
+  for (size_t i = 0; i < sizeof pad; ++i) pad[i] ^= 0x36 ^ 0x5c;
+  SHA256_Init(&state.outer);
+  SHA256_Update(&state.outer, pad, sizeof pad);
+  OPENSSL_cleanse(pad, sizeof pad);
+  return state;
+}
+
+// `state`: the bytes of an HmacState (kept as bytes by Verifier).
+Key HmacFromState(const unsigned char* state, std::string_view data) {
+  SHA256_CTX ctx;
+  std::memcpy(&ctx, state + offsetof(HmacState, inner), sizeof ctx);
+  Key inner;
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(inner.data(), &ctx);
+  std::memcpy(&ctx, state + offsetof(HmacState, outer), sizeof ctx);
+  Key out;
+  SHA256_Update(&ctx, inner.data(), inner.size());
+  SHA256_Final(out.data(), &ctx);
+  OPENSSL_cleanse(&ctx, sizeof ctx);
+  OPENSSL_cleanse(inner.data(), inner.size());
+  return out;
+}
 
 // Lowercase hex of SHA-256(data) into out[0..64).
 void Sha256HexInto(std::string_view data, char* out) {
@@ -719,6 +758,12 @@ Verifier Verifier::FromKeys(std::optional<Key> enterprise_root, std::optional<Ke
                             const VerifierOptions& options) {
   Verifier v;
   v.enterprise_root_ = enterprise_root;
+  if (enterprise_root) {
+    static_assert(sizeof(HmacState) <= sizeof(v.enterprise_root_state_));
+    HmacState state = HmacStateOf(*enterprise_root);
+    std::memcpy(v.enterprise_root_state_.data(), &state, sizeof state);
+    OPENSSL_cleanse(&state, sizeof state);
+  }
   v.admin_ = admin;
   v.options_ = options;
   return v;
@@ -766,14 +811,18 @@ AuthVerdict Verifier::CheckHeaders(std::string_view authorization, std::string_v
     pending->key = *admin_;
   } else {
     if (!enterprise_root_) return {AuthCode::kKeyUnavailable, "this server holds no enterprise key"};
-    pending->key = DeriveEnterpriseKey(*enterprise_root_, pending->header.principal);
+    // DeriveEnterpriseKey(*enterprise_root_, principal), from the root's
+    // precomputed HMAC state.
+    pending->key = HmacFromState(enterprise_root_state_.data(), pending->header.principal);
   }
   return {};
 }
 
 AuthVerdict Verifier::CheckSignature(const PendingAuth& pending, const RequestParts& parts) const {
   if (!pending.verify) return {};
-  std::string canonical;
+  // One per thread, keeping its capacity: the canonical form was a heap
+  // allocation per request.
+  thread_local std::string canonical;
   Status s = CanonicalString(parts, pending.header.ts, &canonical);
   if (!s.ok()) return {AuthCode::kMalformed, s.message()};
   Key expected = HmacSha256(pending.key, canonical);
