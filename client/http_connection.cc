@@ -407,20 +407,24 @@ class HttpConnection::Impl : public std::enable_shared_from_this<Impl> {
 
   template <typename Stream>
   void WriteOn(Stream& stream) {
-    // Plain TCP gathers the head and the body in one sendmsg; TLS has both
-    // in write_buf_.
-    const std::array<net::const_buffer, 2> buffers{net::buffer(write_buf_),
-                                                   tls_context_ ? net::const_buffer() : net::buffer(body_)};
-    net::async_write(stream, buffers,
-                     [self = shared_from_this(), seq = request_seq_](error_code ec, std::size_t) {
-                       if (seq != self->request_seq_) return;
-                       // A failed write is left to the read in flight: it ends
-                       // with the server's early answer (a 413 or 401 before
-                       // the body), or with the reason the connection broke.
-                       if (ec) return;
-                       self->written_ = true;
-                       self->written_at_ = MonotonicClock::now();
-                     });
+    auto on_written = [self = shared_from_this(), seq = request_seq_](error_code ec, std::size_t) {
+      if (seq != self->request_seq_) return;
+      // A failed write is left to the read in flight: it ends with the
+      // server's early answer (a 413 or 401 before the body), or with the
+      // reason the connection broke.
+      if (ec) return;
+      self->written_ = true;
+      self->written_at_ = MonotonicClock::now();
+    };
+    // With a body over plain TCP, head and body go out gathered in one
+    // sendmsg; otherwise (no body, or TLS, which has both in write_buf_) as
+    // one buffer: Asio's single-buffer write is the cheaper path.
+    if (body_.empty() || tls_context_) {
+      net::async_write(stream, net::buffer(write_buf_), std::move(on_written));
+    } else {
+      const std::array<net::const_buffer, 2> buffers{net::buffer(write_buf_), net::buffer(body_)};
+      net::async_write(stream, buffers, std::move(on_written));
+    }
   }
 
   template <typename Stream>
