@@ -106,10 +106,13 @@ bool ExpectsContinue(const Request& request) {
 }
 
 // Runs Router::Dispatch and resumes with its response on this io thread.
-// Completions reach the thread through its CompletionQueue.
+// Completions reach the thread through its CompletionQueue. Not a coroutine
+// itself: the caller awaits the operation directly, with no frame of its
+// own per request. The initiation runs inside that co_await, while
+// `exchange` and `request` are alive.
 Awaitable<Response> DispatchAsync(Router& router, Worker* worker, const Exchange& exchange, const Request& request) {
   UseAwaitable token;
-  co_return co_await net::async_initiate<UseAwaitable, void(Response)>(
+  return net::async_initiate<UseAwaitable, void(Response)>(
       [&router, worker, &exchange, &request](auto handler) {
         // Router callbacks are std::functions (copyable); the handler is not.
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
