@@ -243,13 +243,10 @@ class IdleDeadline {
     State& s = *state_;
     s.deadline = std::chrono::steady_clock::now() + timeout;
     s.waiting = true;
-    s.expired = false;
     if (s.armed && s.timer.expiry() <= s.deadline) return;  // fires in time and looks again then
     Arm(state_);
   }
   void End() { state_->waiting = false; }
-  // Whether the wait that just ended was ended by the deadline.
-  bool expired() const { return state_->expired; }
 
  private:
   struct State {
@@ -260,7 +257,6 @@ class IdleDeadline {
     uint64_t generation = 0;  // of the latest arming; a superseded one's handler does nothing
     bool armed = false;
     bool waiting = false;
-    bool expired = false;
   };
 
   // The handler holds the state weakly: when the session ends first, the
@@ -280,7 +276,6 @@ class IdleDeadline {
         Arm(state);
         return;
       }
-      s.expired = true;
       beast::error_code ignored;
       s.socket->cancel(ignored);
     });
@@ -289,30 +284,23 @@ class IdleDeadline {
   std::shared_ptr<State> state_;
 };
 
-// Waits for the next request on an idle plain-TCP connection and reads what
-// has arrived. Readiness first, then one non-blocking read: an
-// async_read_some here would first try a speculative recvmsg, which fails
-// with EAGAIN on nearly every keep-alive connection (its client is still
-// reading the previous answer). The read takes the buffer's whole capacity,
-// so a request larger than the first read arrives in one recvmsg once the
-// buffer has grown to hold one. An error ends the connection, as before.
-Awaitable<beast::error_code> WaitAndRead(Socket& socket, beast::flat_buffer& buffer, IdleDeadline& deadline,
-                                         std::chrono::microseconds timeout) {
-  deadline.Begin(timeout);
-  for (;;) {
-    auto [wait_ec] = co_await socket.async_wait(net::socket_base::wait_read, Tuple());
-    if (wait_ec) {
-      deadline.End();
-      co_return deadline.expired() ? beast::error_code(beast::error::timeout) : wait_ec;
-    }
-    beast::error_code ec;
-    const size_t n = socket.read_some(buffer.prepare(std::max(kFirstReadBytes, buffer.capacity())), ec);
-    if (ec == net::error::would_block || ec == net::error::try_again) continue;  // a stale wakeup
-    deadline.End();
-    if (ec) co_return ec;
-    buffer.commit(n);
-    co_return beast::error_code();
+// The read after an idle plain-TCP connection turned readable: one
+// non-blocking read of what has arrived. The session waits for readiness
+// first (async_wait): an async_read_some would start with a speculative
+// recvmsg, which fails with EAGAIN on nearly every keep-alive connection
+// (its client is still reading the previous answer). The read takes the
+// buffer's whole capacity, so a request larger than the first read arrives
+// in one recvmsg once the buffer has grown to hold one. True when settled:
+// bytes read and committed, or an error in *ec (which ends the connection,
+// as before); false when nothing was there after all (a stale wakeup).
+bool ReadAvailable(Socket& socket, beast::flat_buffer& buffer, beast::error_code* ec) {
+  const size_t n = socket.read_some(buffer.prepare(std::max(kFirstReadBytes, buffer.capacity())), *ec);
+  if (*ec == net::error::would_block || *ec == net::error::try_again) {
+    *ec = {};
+    return false;
   }
+  if (!*ec) buffer.commit(n);
+  return true;
 }
 
 template <typename Stream>
@@ -443,7 +431,16 @@ Awaitable<void> Serve(Socket socket, SessionEnv* env, Worker* worker, std::strin
       slot.idle = true;
       const auto timeout = first ? read_timeout : Micros(options.idle_timeout_us);
       if constexpr (!kIsTls<Stream>) {
-        const beast::error_code ec = co_await WaitAndRead(tcp.socket(), buffer, *idle_deadline, timeout);
+        // Waited here rather than in a helper coroutine: no frame of its own
+        // per request. The deadline ends the wait by cancelling it.
+        idle_deadline->Begin(timeout);
+        beast::error_code ec;
+        for (;;) {
+          auto [wait_ec] = co_await tcp.socket().async_wait(net::socket_base::wait_read, Tuple());
+          ec = wait_ec;
+          if (ec || ReadAvailable(tcp.socket(), buffer, &ec)) break;
+        }
+        idle_deadline->End();
         slot.idle = false;
         if (ec) break;
       } else {
