@@ -168,19 +168,21 @@ double Histogram::stddev() const {
   return std::sqrt(geometric_dev_total / static_cast<double>(total_count_));
 }
 
+uint64_t Histogram::RankAtPercentile(double percentile, uint64_t count) {
+  // long double keeps counts up to 2^64 exact.
+  const long double exact = static_cast<long double>(percentile) / 100.0L * static_cast<long double>(count);
+  const long double nearest = std::round(exact);
+  const uint64_t wanted = std::fabs(exact - nearest) <= 1e-9L * std::max(1.0L, exact)
+                              ? static_cast<uint64_t>(nearest)
+                              : static_cast<uint64_t>(std::ceil(exact));
+  return std::clamp<uint64_t>(wanted, 1, count);
+}
+
 int64_t Histogram::ValueAtPercentile(double percentile) const {
   if (total_count_ == 0) return 0;
   if (!(percentile > 0.0)) return min_;  // also NaN
   if (percentile >= 100.0) return max_;
-  // ceil(p/100 * n), but a product that is an integer up to rounding noise
-  // (99% of 100 = 99.00000000000001) counts as that integer. long double
-  // keeps counts up to 2^64 exact.
-  const long double exact = static_cast<long double>(percentile) / 100.0L * static_cast<long double>(total_count_);
-  const long double nearest = std::round(exact);
-  uint64_t wanted = std::fabs(exact - nearest) <= 1e-9L * std::max(1.0L, exact)
-                        ? static_cast<uint64_t>(nearest)
-                        : static_cast<uint64_t>(std::ceil(exact));
-  wanted = std::clamp<uint64_t>(wanted, 1, total_count_);
+  const uint64_t wanted = RankAtPercentile(percentile, total_count_);
   uint64_t running = 0;
   for (int i = 0; i < counts_length(); ++i) {
     running += counts_[i];

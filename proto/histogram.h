@@ -48,6 +48,11 @@ class Histogram {
   // max()) such that at least percentile% of the samples are <= v; the
   // lowest value for percentile 0; 0 when empty. percentile in [0, 100].
   int64_t ValueAtPercentile(double percentile) const;
+  // How many of `count` samples lie at or below the percentile's value:
+  // ceil(percentile/100 * count) in [1, count], where a product that is an
+  // integer up to rounding noise (99% of 100 = 99.00000000000001) counts as
+  // that integer. percentile in (0, 100), count > 0.
+  static uint64_t RankAtPercentile(double percentile, uint64_t count);
   // Samples at values <= `value` (its bucket included).
   uint64_t CountAtOrBelow(int64_t value) const;
 

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <bit>
 #include <cassert>
-#include <cmath>
 #include <functional>
 #include <memory>
 
@@ -74,12 +73,7 @@ int64_t DurationAccumulator::ValueAtPercentile(double percentile) const {
   const int64_t lowest = clamp(min_), highest = clamp(max);
   if (!(percentile > 0.0)) return lowest;
   if (percentile >= 100.0) return highest;
-  const long double exact = static_cast<long double>(percentile) / 100.0L * static_cast<long double>(count);
-  const long double nearest = std::round(exact);
-  uint64_t wanted = std::fabs(exact - nearest) <= 1e-9L * std::max(1.0L, exact)
-                        ? static_cast<uint64_t>(nearest)
-                        : static_cast<uint64_t>(std::ceil(exact));
-  wanted = std::clamp<uint64_t>(wanted, 1, count);
+  const uint64_t wanted = Histogram::RankAtPercentile(percentile, count);
   uint64_t running = 0;
   const size_t last = CountsIndexFor(highest);
   for (size_t i = CountsIndexFor(lowest); i <= last; ++i) {
