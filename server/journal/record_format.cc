@@ -6,8 +6,10 @@
 #include <google/protobuf/message.h>
 #include <google/protobuf/text_format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <string_view>
 
 #include "server/journal/crc32c.h"
 
@@ -80,12 +82,18 @@ class FastRecordParser {
     *field_end = p_ + len;
     return true;
   }
-  // A proto3 string: protobuf checks UTF-8; ASCII needs no more checking.
-  bool Text(const uint8_t* field_end) {
-    for (const uint8_t* q = p_; q < field_end; ++q) {
-      if (*q >= 0x80) return false;
-    }
+  // A length-delimited field's bytes, which it steps over.
+  bool Bytes(std::string_view* out) {
+    const uint8_t* field_end = nullptr;
+    if (!Length(&field_end)) return false;
+    *out = std::string_view(reinterpret_cast<const char*>(p_), static_cast<size_t>(field_end - p_));
+    p_ = field_end;
     return true;
+  }
+  // A proto3 string: protobuf checks UTF-8; ASCII needs no more checking.
+  bool Text(std::string_view* out) {
+    if (!Bytes(out)) return false;
+    return std::all_of(out->begin(), out->end(), [](char c) { return static_cast<uint8_t>(c) < 0x80; });
   }
 
   bool Submission(const uint8_t* sub_end, bool skip_payload, SubmissionRecord* sub) {
@@ -94,7 +102,7 @@ class FastRecordParser {
     while (p_ < end_) {
       const uint8_t tag = *p_++;
       uint64_t v = 0;
-      const uint8_t* field_end = nullptr;
+      std::string_view bytes;
       switch (tag) {
         case (1 << 3) | 0:  // dossier_id
           if (!Varint(&v)) return false;
@@ -105,22 +113,20 @@ class FastRecordParser {
           sub->set_late(v != 0);
           break;
         case (2 << 3) | 2:  // enterprise
+          if (!Text(&bytes)) return false;
+          sub->set_enterprise(bytes.data(), bytes.size());
+          break;
         case (3 << 3) | 2:  // procedure
+          if (!Text(&bytes)) return false;
+          sub->set_procedure(bytes.data(), bytes.size());
+          break;
         case (4 << 3) | 2:  // client_ref
-          if (!Length(&field_end) || !Text(field_end)) return false;
-          if (tag == ((2 << 3) | 2)) {
-            sub->set_enterprise(reinterpret_cast<const char*>(p_), static_cast<size_t>(field_end - p_));
-          } else if (tag == ((3 << 3) | 2)) {
-            sub->set_procedure(reinterpret_cast<const char*>(p_), static_cast<size_t>(field_end - p_));
-          } else {
-            sub->set_client_ref(reinterpret_cast<const char*>(p_), static_cast<size_t>(field_end - p_));
-          }
-          p_ = field_end;
+          if (!Text(&bytes)) return false;
+          sub->set_client_ref(bytes.data(), bytes.size());
           break;
         case (5 << 3) | 2:  // payload
-          if (!Length(&field_end)) return false;
-          if (!skip_payload) sub->set_payload(reinterpret_cast<const char*>(p_), static_cast<size_t>(field_end - p_));
-          p_ = field_end;
+          if (!Bytes(&bytes)) return false;
+          if (!skip_payload) sub->set_payload(bytes.data(), bytes.size());
           break;
         default:
           return false;
